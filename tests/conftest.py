@@ -1,0 +1,82 @@
+"""Shared fixtures: simulators started as real processes on real sockets."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+LISTENING = re.compile(r"listening on (https?://\S+)")
+PASSWORD = "s3cret-pw"
+DB_DIR = Path(__file__).parent / "data" / "db"
+"""Real XAPI database dumps (copied from the shared reference set)."""
+
+
+@dataclass
+class SimProcess:
+    """A running ``xencenter-py sim``: its URL, root password and process."""
+
+    proc: subprocess.Popen[str]
+    url: str
+    password: str = PASSWORD
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def jsonrpc_url(self) -> str:
+        return self.url.rstrip("/") + "/jsonrpc"
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=20)
+        finally:
+            if self.proc.stdout:
+                self.proc.stdout.close()
+
+
+def start_sim(*args: str, password: str = PASSWORD) -> SimProcess:
+    """Start ``python -m xencenter_py sim --port 0`` and wait for its ``listening on`` line."""
+    cmd = [sys.executable, "-m", "xencenter_py", "sim", "--port", "0", "--password", password, *args]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: list[str] = []
+    assert proc.stdout is not None
+    # Reading blocks until the simulator prints; a process that dies ends the loop.
+    for line in proc.stdout:
+        lines.append(line)
+        m = LISTENING.search(line)
+        if m:
+            return SimProcess(proc, m.group(1), password, lines)
+    proc.wait()
+    raise RuntimeError(f"simulator exited ({proc.returncode}) before listening:\n{''.join(lines)}")
+
+
+@pytest.fixture
+def sim_factory() -> Iterator[Callable[..., SimProcess]]:
+    """Start simulators with any arguments; all are stopped after the test."""
+    started: list[SimProcess] = []
+
+    def factory(*args: str, password: str = PASSWORD) -> SimProcess:
+        sim = start_sim(*args, password=password)
+        started.append(sim)
+        return sim
+
+    yield factory
+    for sim in started:
+        sim.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_sim() -> Iterator[SimProcess]:
+    """One demo pool shared by tests that do not change it (fast speed)."""
+    sim = start_sim("--seed", "demo", "--speed", "50")
+    yield sim
+    sim.stop()

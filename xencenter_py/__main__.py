@@ -1,0 +1,3 @@
+from xencenter_py.cli import main
+
+raise SystemExit(main())
