@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,11 +36,7 @@ class SimProcess:
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(timeout=20)
-        finally:
-            if self.proc.stdout:
-                self.proc.stdout.close()
+        return self.proc.wait(timeout=20)
 
 
 def start_sim(*args: str, password: str = PASSWORD) -> SimProcess:
@@ -54,7 +51,10 @@ def start_sim(*args: str, password: str = PASSWORD) -> SimProcess:
         lines.append(line)
         m = LISTENING.search(line)
         if m:
-            return SimProcess(proc, m.group(1), password, lines)
+            sim = SimProcess(proc, m.group(1), password, lines)
+            # Keep draining so a chatty simulator never blocks on a full pipe.
+            threading.Thread(target=lambda: lines.extend(proc.stdout or ()), daemon=True).start()
+            return sim
     proc.wait()
     raise RuntimeError(f"simulator exited ({proc.returncode}) before listening:\n{''.join(lines)}")
 
