@@ -182,12 +182,14 @@ class Store:
             rec.update(fields)
         if "uuid" in rec and not rec["uuid"]:
             rec["uuid"] = new_uuid()
+        chosen = ref is not None
         ref = ref or new_ref()
         if ref in self._class_of:
             raise StoreError(f"duplicate ref {ref}")
         # Sets maintained from reverse references start from the truth, not from the caller.
+        # A fresh random ref cannot be referenced yet, so only a chosen ref needs the scan.
         for pset, ccls, cfield in self._sets.get(cls, ()):
-            rec[pset] = [r for r, c in self.tables[ccls].items() if c.get(cfield) == ref]
+            rec[pset] = [r for r, c in self.tables[ccls].items() if c.get(cfield) == ref] if chosen else []
         self.tables[cls][ref] = rec
         self._class_of[ref] = cls
         if "uuid" in rec:
@@ -313,9 +315,7 @@ class Store:
         dirty, self.dirty = self.dirty, set()
         return dirty
 
-    def restore(
-        self, cls: str, ref: str, rec: dict[str, Any], created: int, modified: int
-    ) -> None:
+    def restore(self, cls: str, ref: str, rec: dict[str, Any], created: int, modified: int) -> None:
         """Put back a record exactly as persisted (no relation maintenance, no events)."""
         self.tables[cls][ref] = rec
         self._class_of[ref] = cls
@@ -345,4 +345,3 @@ class Store:
     def counts(self) -> dict[str, int]:
         """Rows per table, keyed by lower-case class name (``valid_ref_counts``)."""
         return {cls.lower(): len(rows) for cls, rows in self.tables.items()}
-

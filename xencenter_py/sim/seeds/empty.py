@@ -1,49 +1,50 @@
-"""A pool with one host and nothing else (``--seed empty``)."""
+"""A pool with one host and nothing else (``--seed empty``): the host, its control domain
+and management interface, and the storage drivers every installation has."""
 
 from __future__ import annotations
 
+from xencenter_py.sim.seeds.builder import GiB, MiB, PoolBuilder
+from xencenter_py.sim.seeds.common import (
+    SOFTWARE_VERSION,
+    XEON_E5570,
+    add_drivers,
+    add_pool,
+    bios,
+    license_params,
+)
 from xencenter_py.sim.store import Store
 
-GiB = 1024**3
+
+def add_single_host(b: PoolBuilder, name: str, edition: str, memory: int = 32 * GiB) -> str:
+    """One host with its management network, as a fresh installation has it."""
+    host = b.host(
+        name,
+        "192.168.10.21",
+        cpu=XEON_E5570,
+        memory_total=memory - 180 * MiB,
+        dom0_memory=1 * GiB,
+        software_version=SOFTWARE_VERSION,
+        edition=edition,
+        license_params=license_params(edition, 2),
+        bios=bios("Dell Inc.", "PowerEdge R710", "7F3K2L1"),
+    )
+    network = b.network("Pool-wide network associated with eth0", "xenbr0", automatic="true")
+    b.pif(
+        host,
+        network,
+        "eth0",
+        management=True,
+        ip="192.168.10.21",
+        netmask="255.255.255.0",
+        gateway="192.168.10.1",
+        dns="192.168.10.2",
+    )
+    return host
 
 
 def build(store: Store) -> None:
-    metrics = store.add("host_metrics", {"live": True, "memory_total": 32 * GiB, "memory_free": 30 * GiB})
-    host = store.add(
-        "host",
-        {
-            "name_label": "xenserver-01",
-            "hostname": "xenserver-01",
-            "address": "127.0.0.1",
-            "enabled": True,
-            "metrics": metrics,
-            "API_version_major": 2,
-            "API_version_minor": 21,
-            "API_version_vendor": "XenSource",
-            "software_version": {
-                "product_brand": "XenServer",
-                "product_version": "8.4.0",
-                "platform_version": "3.4.0",
-                "xapi": "24.19",
-                "build_number": "sim",
-            },
-            "memory_overhead": 512 * 1024**2,
-        },
-    )
-    store.add(
-        "VM",
-        {
-            "name_label": "Control domain on host: xenserver-01",
-            "is_control_domain": True,
-            "power_state": "Running",
-            "resident_on": host,
-            "domid": 0,
-            "memory_static_max": 4 * GiB,
-            "memory_dynamic_max": 4 * GiB,
-            "memory_dynamic_min": 4 * GiB,
-            "memory_target": 4 * GiB,
-            "VCPUs_max": 4,
-            "VCPUs_at_startup": 4,
-        },
-    )
-    store.add("pool", {"name_label": "", "master": host})
+    b = PoolBuilder(store)
+    add_drivers(b)
+    host = add_single_host(b, "xenserver-01", "premium")
+    add_pool(b, "", host)
+    b.commit()

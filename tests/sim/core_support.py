@@ -1,0 +1,77 @@
+"""Helpers for the simulator-core tests: a shared simulator, JSON-RPC and XenAPI clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import XenAPI
+
+from tests.conftest import PASSWORD, SimProcess, start_sim
+
+USERS = ("--user", "ro:ro-pw:read-only", "--user", "op:op-pw:vm-operator")
+
+
+class Rpc:
+    """A tiny JSON-RPC client (v1 or v2) on one keep-alive connection."""
+
+    def __init__(self, sim: SimProcess, v2: bool = True, timeout: float = 30.0) -> None:
+        self.url = sim.jsonrpc_url
+        self.v2 = v2
+        self.http = httpx.Client(timeout=timeout)
+        self.session = ""
+
+    def raw(self, method: str, *params: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {"method": method, "params": list(params), "id": 7}
+        if self.v2:
+            body["jsonrpc"] = "2.0"
+        r = self.http.post(self.url, json=body)
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    def call(self, method: str, *params: Any) -> Any:
+        """Call with the session prepended; raise :class:`XenAPI.Failure` on errors."""
+        return self.unwrap(self.raw(method, self.session, *params))
+
+    def unwrap(self, answer: dict[str, Any]) -> Any:
+        if self.v2:
+            if "error" in answer:
+                raise XenAPI.Failure([answer["error"]["message"], *answer["error"]["data"]])
+            return answer["result"]
+        if answer["error"] is not None:
+            raise XenAPI.Failure(answer["error"])
+        return answer["result"]
+
+    def login(self, user: str = "root", password: str = PASSWORD) -> Rpc:
+        self.session = self.unwrap(self.raw("session.login_with_password", user, password, "2.21", "tests"))
+        return self
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def xenapi(sim: SimProcess, user: str = "root", password: str = PASSWORD) -> XenAPI.Session:
+    s = XenAPI.Session(sim.url)
+    s.xenapi.login_with_password(user, password, "2.21", "tests")
+    return s
+
+
+def failure(exc: pytest.ExceptionInfo[XenAPI.Failure]) -> list[str]:
+    return list(exc.value.details)
+
+
+@pytest.fixture(scope="module", name="core_sim")
+def core_sim_fixture() -> Iterator[SimProcess]:
+    """One empty-seed simulator per test module, with a read-only and a vm-operator user."""
+    sim = start_sim("--seed", "empty", "--speed", "50", *USERS)
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture(name="rpc")
+def rpc_fixture(core_sim: SimProcess) -> Iterator[Rpc]:
+    client = Rpc(core_sim).login()
+    yield client
+    client.close()

@@ -1,0 +1,88 @@
+"""JSON-RPC 1.0 and 2.0 exactly as xapi speaks it at ``/jsonrpc`` (protocol notes §1.3).
+
+v1 answers always carry ``result`` and ``error``; v2 answers carry ``jsonrpc`` and exactly
+one of them, errors being ``{code: 1, message: CODE, data: [params]}``. Floats that are
+NaN or infinite go out as the bare tokens ``NaN``/``Infinity``/``-Infinity`` (as Yojson
+writes them). Records are already plain JSON-able Python values except datetimes, which
+the C encoder hands to :func:`_default`, so even huge answers serialise at C speed.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from xencenter_py.datamodel import format_datetime
+from xencenter_py.sim.codec_xmlrpc import Typed
+
+
+class JsonRpcParseError(ValueError):
+    """A body that is not an acceptable JSON-RPC request (answered with HTTP 500)."""
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    params: list[Any]
+    id: Any
+    v2: bool
+
+
+def parse_request(body: bytes) -> Request:
+    """Validate and decode one JSON-RPC request the way xapi does."""
+    try:
+        obj = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise JsonRpcParseError(f"Jsonrpc.Malformed_method_request({e})") from None
+    if not isinstance(obj, dict):
+        raise JsonRpcParseError("Jsonrpc.Malformed_method_request(not an object)")
+    v2 = obj.get("jsonrpc") == "2.0"
+    method = obj.get("method")
+    if not isinstance(method, str) or not method:
+        raise JsonRpcParseError("Jsonrpc.Malformed_method_request(missing method)")
+    params = obj.get("params")
+    if params is None and v2:
+        params = []
+    if not isinstance(params, list):
+        raise JsonRpcParseError("Jsonrpc.Malformed_method_request(params must be an array)")
+    rid = obj.get("id")
+    if rid is None or isinstance(rid, bool) or not isinstance(rid, (int, str)):
+        raise JsonRpcParseError("Jsonrpc.Malformed_method_request(id must be an int or a string)")
+    return Request(method, params, rid, v2)
+
+
+def _default(v: Any) -> Any:
+    if isinstance(v, _dt.datetime):
+        return format_datetime(v)
+    if isinstance(v, Typed):
+        return v.value
+    if isinstance(v, (set, frozenset, tuple)):
+        return list(v)
+    raise TypeError(f"cannot encode {type(v).__name__}")
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default, allow_nan=True).encode
+
+
+def success(result: Any, request_id: Any, v2: bool) -> bytes:
+    if v2:
+        obj = {"jsonrpc": "2.0", "result": result, "id": request_id}
+    else:
+        obj = {"result": result, "error": None, "id": request_id}
+    return _dumps(obj).encode("utf-8")
+
+
+def failure(description: list[str], request_id: Any, v2: bool) -> bytes:
+    if v2:
+        error: Any = {"code": 1, "message": description[0], "data": description[1:]}
+        obj = {"jsonrpc": "2.0", "error": error, "id": request_id}
+    else:
+        obj = {"result": None, "error": description, "id": request_id}
+    return _dumps(obj).encode("utf-8")
+
+
+def dumps(value: Any) -> str:
+    """Plain JSON text of a decoded value (datetimes in xapi's form, NaN bare)."""
+    return _dumps(value)

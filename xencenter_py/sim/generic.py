@@ -1,0 +1,343 @@
+"""The generic messages every class gets from the datamodel, with no per-class code.
+
+``get_all``, ``get_all_records``, ``get_all_records_where``, ``get_record``,
+``get_by_uuid``, ``get_by_name_label``, ``get_<field>``, ``set_<field>``,
+``add_to_<map>``/``remove_from_<map>``, ``add_<set>``/``remove_<set>``, ``create`` and
+``destroy`` (protocol notes §3.2). Database classes live in the store; the few wire-only
+classes with records (``session``, ``role``) are tables the simulator keeps itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from xencenter_py.datamodel import ClassDef, Message, load
+from xencenter_py.sim.dispatch import Handler
+from xencenter_py.sim.errors import XapiError
+from xencenter_py.sim.operations import Call
+
+
+def table(call: Call, cls: str) -> dict[str, dict[str, Any]]:
+    """The records of a class: a store table, or a simulator-kept wire-only table."""
+    tables = call.store.tables
+    if cls in tables:
+        return tables[cls]
+    return call.sim.extra_tables.get(cls, {})  # type: ignore[attr-defined]
+
+
+def record(call: Call, cls: str, ref: str) -> dict[str, Any]:
+    rec = table(call, cls).get(ref)
+    if rec is None:
+        raise XapiError("HANDLE_INVALID", cls, ref)
+    return rec
+
+
+def write(call: Call, cls: str, ref: str, changes: dict[str, Any]) -> None:
+    if cls in call.store.tables:
+        call.store.update(cls, ref, changes)
+    else:
+        table(call, cls)[ref].update(changes)
+
+
+def _map_key_error(cls: str, rec: dict[str, Any], ref: str, field: str, key: Any) -> XapiError:
+    return XapiError("MAP_DUPLICATE_KEY", cls, field, rec.get("uuid", ref), key)
+
+
+def handler_for(m: Message) -> Handler | None:
+    """The generic implementation of ``m``, or None if its name is not a generic one."""
+    c = load().classes[m.cls]
+    name = m.name
+    factory = _FIXED.get(name)
+    if factory is not None:
+        return factory(m, c)
+    for prefix, make in _PREFIXED:
+        if name.startswith(prefix):
+            fname = name[len(prefix) :]
+            f = c.fields.get(fname)
+            if f is not None:
+                h = make(m, c, fname)
+                if h is not None:
+                    return h
+    return None
+
+
+# ------------------------------------------------------------------ whole-table messages
+def _get_all(m: Message, c: ClassDef) -> Handler:
+    async def get_all(call: Call) -> list[str]:
+        return list(table(call, c.name))
+
+    return get_all
+
+
+def _get_all_records(m: Message, c: ClassDef) -> Handler:
+    async def get_all_records(call: Call) -> dict[str, dict[str, Any]]:
+        return table(call, c.name)
+
+    return get_all_records
+
+
+def _get_all_records_where(m: Message, c: ClassDef) -> Handler:
+    async def get_all_records_where(call: Call, expr: str) -> dict[str, dict[str, Any]]:
+        pred = parse_expr(expr)
+        return {ref: rec for ref, rec in table(call, c.name).items() if pred(rec)}
+
+    return get_all_records_where
+
+
+def _get_record(m: Message, c: ClassDef) -> Handler:
+    async def get_record(call: Call, ref: str) -> dict[str, Any]:
+        return record(call, c.name, ref)
+
+    return get_record
+
+
+def _get_by_uuid(m: Message, c: ClassDef) -> Handler:
+    async def get_by_uuid(call: Call, uuid: str) -> str:
+        if c.name in call.store.tables:
+            ref = call.store.ref_by_uuid(c.name, uuid)
+        else:
+            ref = next((r for r, rec in table(call, c.name).items() if rec.get("uuid") == uuid), None)
+        if ref is None:
+            raise XapiError("UUID_INVALID", c.name, uuid)
+        return ref
+
+    return get_by_uuid
+
+
+def _get_by_name_label(m: Message, c: ClassDef) -> Handler:
+    async def get_by_name_label(call: Call, label: str) -> list[str]:
+        return [ref for ref, rec in table(call, c.name).items() if rec.get("name_label") == label]
+
+    return get_by_name_label
+
+
+def _create(m: Message, c: ClassDef) -> Handler | None:
+    if len(m.params) != 2 or m.params[1][1].kind != "record":
+        return None
+    settable = {n for n, f in c.fields.items() if f.qualifier in ("RW", "RO/constructor")}
+
+    async def create(call: Call, args: dict[str, Any]) -> str:
+        fields = {k: v for k, v in args.items() if k in settable}
+        return call.store.add(c.name, fields)
+
+    return create
+
+
+def _destroy(m: Message, c: ClassDef) -> Handler | None:
+    if len(m.params) != 2 or m.params[1][1].kind != "ref":
+        return None
+
+    async def destroy(call: Call, ref: str) -> str:
+        record(call, c.name, ref)
+        call.store.delete(c.name, ref)
+        return ""
+
+    return destroy
+
+
+_FIXED: dict[str, Callable[[Message, ClassDef], Handler | None]] = {
+    "get_all": _get_all,
+    "get_all_records": _get_all_records,
+    "get_all_records_where": _get_all_records_where,
+    "get_record": _get_record,
+    "get_by_uuid": _get_by_uuid,
+    "get_by_name_label": _get_by_name_label,
+    "create": _create,
+    "destroy": _destroy,
+}
+
+
+# ------------------------------------------------------------------ per-field messages
+def _getter(m: Message, c: ClassDef, fname: str) -> Handler | None:
+    if len(m.params) != 2:
+        return None
+
+    async def get_field(call: Call, ref: str) -> Any:
+        return record(call, c.name, ref)[fname]
+
+    return get_field
+
+
+def _setter(m: Message, c: ClassDef, fname: str) -> Handler | None:
+    if len(m.params) != 3:
+        return None
+
+    async def set_field(call: Call, ref: str, value: Any) -> str:
+        record(call, c.name, ref)
+        write(call, c.name, ref, {fname: value})
+        return ""
+
+    return set_field
+
+
+def _add_to_map(m: Message, c: ClassDef, fname: str) -> Handler | None:
+    if c.fields[fname].type.kind != "map" or len(m.params) != 4:
+        return None
+
+    async def add_to(call: Call, ref: str, key: Any, value: Any) -> str:
+        rec = record(call, c.name, ref)
+        current = rec[fname]
+        if key in current:
+            raise _map_key_error(c.name, rec, ref, fname, key)
+        write(call, c.name, ref, {fname: {**current, key: value}})
+        return ""
+
+    return add_to
+
+
+def _remove_from_map(m: Message, c: ClassDef, fname: str) -> Handler | None:
+    if c.fields[fname].type.kind != "map" or len(m.params) != 3:
+        return None
+
+    async def remove_from(call: Call, ref: str, key: Any) -> str:
+        current = record(call, c.name, ref)[fname]
+        if key in current:
+            write(call, c.name, ref, {fname: {k: v for k, v in current.items() if k != key}})
+        return ""
+
+    return remove_from
+
+
+def _add_to_set(m: Message, c: ClassDef, fname: str) -> Handler | None:
+    if c.fields[fname].type.kind != "set" or len(m.params) != 3:
+        return None
+
+    async def add(call: Call, ref: str, value: Any) -> str:
+        current = record(call, c.name, ref)[fname]
+        if value not in current:
+            write(call, c.name, ref, {fname: [*current, value]})
+        return ""
+
+    return add
+
+
+def _remove_from_set(m: Message, c: ClassDef, fname: str) -> Handler | None:
+    if c.fields[fname].type.kind != "set" or len(m.params) != 3:
+        return None
+
+    async def remove(call: Call, ref: str, value: Any) -> str:
+        current = record(call, c.name, ref)[fname]
+        if value in current:
+            write(call, c.name, ref, {fname: [x for x in current if x != value]})
+        return ""
+
+    return remove
+
+
+# Longest prefixes first: "add_to_" must win over "add_".
+_PREFIXED: tuple[tuple[str, Callable[[Message, ClassDef, str], Handler | None]], ...] = (
+    ("remove_from_", _remove_from_map),
+    ("add_to_", _add_to_map),
+    ("remove_", _remove_from_set),
+    ("add_", _add_to_set),
+    ("get_", _getter),
+    ("set_", _setter),
+)
+
+
+# ------------------------------------------------------------------ get_all_records_where
+_TOKEN = re.compile(r'\s*(?:(\()|(\))|"((?:[^"\\]|\\.)*)"|(=)|([A-Za-z_]+))')
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def parse_expr(expr: str) -> Predicate:
+    """Parse xapi's DB filter syntax: ``field "a"="b"``, ``true``, ``false``, ``not``,
+    ``and``/``or`` (infix, parenthesised) — raise ``INVALID_VALUE`` otherwise."""
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    s = expr.strip()
+    while pos < len(s):
+        mt = _TOKEN.match(s, pos)
+        if mt is None or mt.end() == pos:
+            raise XapiError("INVALID_VALUE", "expr", expr)
+        lp, rp, quoted, eq, word = mt.groups()
+        if lp:
+            tokens.append(("(", lp))
+        elif rp:
+            tokens.append((")", rp))
+        elif quoted is not None:
+            tokens.append(("str", quoted.replace('\\"', '"').replace("\\\\", "\\")))
+        elif eq:
+            tokens.append(("=", eq))
+        else:
+            tokens.append(("word", word.lower()))
+        pos = mt.end()
+        while pos < len(s) and s[pos].isspace():
+            pos += 1
+    i = 0
+
+    def peek() -> tuple[str, str] | None:
+        return tokens[i] if i < len(tokens) else None
+
+    def take(kind: str) -> str:
+        nonlocal i
+        tok = peek()
+        if tok is None or tok[0] != kind:
+            raise XapiError("INVALID_VALUE", "expr", expr)
+        i += 1
+        return tok[1]
+
+    def operand() -> Any:
+        tok = peek()
+        if tok and tok[0] == "word" and tok[1] == "field":
+            take("word")
+            name = take("str")
+            return ("field", name)
+        return ("lit", take("str"))
+
+    def value(side: Any, rec: dict[str, Any]) -> str:
+        return _text(rec.get(side[1], "")) if side[0] == "field" else side[1]
+
+    def primary() -> Predicate:
+        tok = peek()
+        if tok is None:
+            raise XapiError("INVALID_VALUE", "expr", expr)
+        if tok[0] == "(":
+            take("(")
+            p = disjunction()
+            take(")")
+            return p
+        if tok == ("word", "true"):
+            take("word")
+            return lambda rec: True
+        if tok == ("word", "false"):
+            take("word")
+            return lambda rec: False
+        if tok == ("word", "not"):
+            take("word")
+            inner = primary()
+            return lambda rec: not inner(rec)
+        left = operand()
+        take("=")
+        right = operand()
+        return lambda rec: value(left, rec) == value(right, rec)
+
+    def conjunction() -> Predicate:
+        p = primary()
+        while peek() == ("word", "and"):
+            take("word")
+            q = primary()
+            p = (lambda a, b: lambda rec: a(rec) and b(rec))(p, q)
+        return p
+
+    def disjunction() -> Predicate:
+        p = conjunction()
+        while peek() == ("word", "or"):
+            take("word")
+            q = conjunction()
+            p = (lambda a, b: lambda rec: a(rec) or b(rec))(p, q)
+        return p
+
+    pred = disjunction()
+    if i != len(tokens):
+        raise XapiError("INVALID_VALUE", "expr", expr)
+    return pred

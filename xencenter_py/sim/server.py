@@ -1,0 +1,195 @@
+"""The simulator's HTTP(S) front end (protocol notes §1.1): XML-RPC at ``/`` and
+``/RPC2``, JSON-RPC at ``/jsonrpc``, performance data at ``/rrd_updates`` and friends.
+
+API failures are HTTP 200 with a failure envelope; a body that cannot be parsed is an
+HTTP 500 with a short HTML page, as xapi answers; an oversized body is HTTP 413. Large
+answers are encoded in a worker thread so one big ``get_all_records`` or initial
+``event.from`` does not stall every other connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from xencenter_py.datamodel import Type
+from xencenter_py.sim import codec_jsonrpc, codec_xmlrpc, rrd
+from xencenter_py.sim.errors import XapiError
+from xencenter_py.sim.simulator import Simulator
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 32 * 1024 * 1024
+"""Largest accepted request body (bytes); larger ones get HTTP 413."""
+
+BIG_ANSWER = 2000
+"""Answers with more top-level items than this are encoded off the event loop."""
+
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "X-Requested-With"}
+
+SIM_KEY: web.AppKey[Simulator] = web.AppKey("simulator", Simulator)
+
+
+def _error_page(status: int, detail: str) -> web.Response:
+    body = (
+        f"<html><body><h1>HTTP {status} internal error</h1>The request could not be processed."
+        f"<h2>Additional information</h2>{html.escape(detail)}</body></html>"
+    )
+    return web.Response(status=status, text=body, content_type="text/html", headers=CORS)
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, (dict, list)):
+        if isinstance(value, dict) and "events" in value and isinstance(value["events"], list):
+            return len(value["events"])
+        return len(value)
+    return 0
+
+
+async def _encode(value: Any, encode: Callable[[Any], bytes]) -> bytes:
+    if _size(value) <= BIG_ANSWER:
+        return encode(value)
+    if isinstance(value, dict) and "events" not in value:
+        value = dict(value)  # a live table: freeze its membership before leaving the loop
+    return await asyncio.get_running_loop().run_in_executor(None, encode, value)
+
+
+async def _run(sim: Simulator, method: str, params: list[Any]) -> tuple[Any, Type] | XapiError:
+    try:
+        return await sim.call(method, params)
+    except XapiError as e:
+        return e
+    except Exception as e:  # a simulator bug must not take the connection down
+        log.exception("call %s failed", method)
+        return XapiError("INTERNAL_ERROR", f"{type(e).__name__}: {e}")
+
+
+async def handle_xmlrpc(request: web.Request) -> web.Response:
+    body = await request.read()
+    try:
+        method, params = codec_xmlrpc.parse_call(body)
+    except codec_xmlrpc.XmlRpcParseError as e:
+        return _error_page(500, str(e))
+    outcome = await _run(request.app[SIM_KEY], method, params)
+    if isinstance(outcome, XapiError):
+        data = codec_xmlrpc.failure(outcome.description)
+    else:
+        value, t = outcome
+        data = await _encode(value, lambda v: codec_xmlrpc.success(v, t))
+    return web.Response(body=data, content_type="text/xml", charset="utf-8", headers=CORS)
+
+
+async def handle_jsonrpc(request: web.Request) -> web.Response:
+    if request.method == "OPTIONS":
+        return web.Response(
+            status=200, headers={**CORS, "Access-Control-Allow-Methods": "POST, OPTIONS", "Allow": "POST, OPTIONS"}
+        )
+    body = await request.read()
+    try:
+        req = codec_jsonrpc.parse_request(body)
+    except codec_jsonrpc.JsonRpcParseError as e:
+        return _error_page(500, str(e))
+    outcome = await _run(request.app[SIM_KEY], req.method, req.params)
+    if isinstance(outcome, XapiError):
+        data = codec_jsonrpc.failure(outcome.description, req.id, req.v2)
+    else:
+        value, _ = outcome
+        data = await _encode(value, lambda v: codec_jsonrpc.success(v, req.id, req.v2))
+    return web.Response(body=data, content_type="application/json", charset="utf-8", headers=CORS)
+
+
+def _session_of(request: web.Request) -> str:
+    sid = request.query.get("session_id") or request.cookies.get("session_id") or ""
+    if not sid and request.headers.get("Authorization", "").startswith("Basic "):
+        raise web.HTTPUnauthorized(text="Basic authentication is not supported; pass session_id")
+    return sid
+
+
+def _check_session(request: web.Request) -> Simulator:
+    sim = request.app[SIM_KEY]
+    try:
+        sim.sessions.check(_session_of(request))
+    except XapiError:
+        raise web.HTTPForbidden(text="SESSION_INVALID") from None
+    return sim
+
+
+async def handle_rrd_updates(request: web.Request) -> web.Response:
+    sim = _check_session(request)
+    try:
+        body, ctype = rrd.rrd_updates(sim.store, request.query, sim.coordinator(), request.headers.get("Accept", ""))
+    except rrd.BadRequest as e:
+        raise web.HTTPBadRequest(text=str(e)) from None
+    except rrd.NotFound as e:
+        raise web.HTTPNotFound(text=str(e)) from None
+    return web.Response(body=body, content_type=ctype, charset="utf-8")
+
+
+async def handle_host_rrd(request: web.Request) -> web.Response:
+    sim = _check_session(request)
+    try:
+        body, ctype = rrd.host_rrd(sim.store, request.query, sim.coordinator())
+    except rrd.BadRequest as e:
+        raise web.HTTPBadRequest(text=str(e)) from None
+    return web.Response(body=body, content_type=ctype, charset="utf-8")
+
+
+async def handle_vm_rrd(request: web.Request) -> web.Response:
+    sim = _check_session(request)
+    try:
+        body, ctype = rrd.vm_rrd(sim.store, request.query)
+    except rrd.BadRequest as e:
+        raise web.HTTPBadRequest(text=str(e)) from None
+    except rrd.NotFound as e:
+        raise web.HTTPNotFound(text=str(e)) from None
+    return web.Response(body=body, content_type=ctype, charset="utf-8")
+
+
+@web.middleware
+async def _robust(request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
+    """Every failure becomes an HTTP answer; the server itself never goes down."""
+    try:
+        return await handler(request)  # type: ignore[no-any-return]
+    except web.HTTPException:
+        raise
+    except (ConnectionResetError, asyncio.CancelledError):
+        raise
+    except Exception as e:
+        log.exception("request %s %s failed", request.method, request.path)
+        return _error_page(500, f"{type(e).__name__}")
+
+
+def make_app(sim: Simulator, *, max_body: int = MAX_BODY) -> web.Application:
+    app = web.Application(client_max_size=max_body, middlewares=[_robust])
+    app[SIM_KEY] = sim
+    for path in ("/", "/RPC2", "/json"):
+        app.router.add_post(path, handle_xmlrpc)
+    app.router.add_route("POST", "/jsonrpc", handle_jsonrpc)
+    app.router.add_route("OPTIONS", "/jsonrpc", handle_jsonrpc)
+    app.router.add_get("/rrd_updates", handle_rrd_updates)
+    for path in ("/host_rrd", "/host_rrds"):
+        app.router.add_get(path, handle_host_rrd)
+    for path in ("/vm_rrd", "/vm_rrds"):
+        app.router.add_get(path, handle_vm_rrd)
+    return app
+
+
+async def serve(
+    sim: Simulator, host: str, port: int, ssl_context: ssl.SSLContext | None = None
+) -> tuple[web.AppRunner, int]:
+    """Start listening; return the runner (for cleanup) and the bound port."""
+    runner = web.AppRunner(make_app(sim), access_log=None, handle_signals=False, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, ssl_context=ssl_context, backlog=1024, reuse_address=True)
+    await site.start()
+    server = site._server
+    bound = port
+    if server is not None and getattr(server, "sockets", None):
+        bound = server.sockets[0].getsockname()[1]
+    return runner, bound

@@ -1,0 +1,191 @@
+"""Errors the client raises: pool failures with their XAPI code, broken answers, lost
+connections and certificate problems, each a distinct type so callers can react to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from xencenter_py.i18n import format_bytes
+from xencenter_py.i18n import gettext as _
+
+
+class XapiClientError(Exception):
+    """Base of every error raised by :mod:`xencenter_py.xapi`."""
+
+
+class Failure(XapiClientError):
+    """An API call the pool answered with ``Failure [code, params...]``."""
+
+    def __init__(self, code: str, params: Sequence[object] = ()) -> None:
+        self.code = str(code)
+        self.params = [str(p) for p in params]
+        super().__init__(self.code, *self.params)
+
+    @classmethod
+    def from_description(cls, description: Sequence[object]) -> Failure:
+        """Build from XAPI's ``ErrorDescription`` / ``error_info`` list (``[code, *params]``)."""
+        items = [str(x) for x in description]
+        if not items:
+            return cls("INTERNAL_ERROR", [_("the server reported an error without a code")])
+        return cls(items[0], items[1:])
+
+    @property
+    def description(self) -> list[str]:
+        """``[code, *params]``, exactly as the server sent it."""
+        return [self.code, *self.params]
+
+    def param(self, index: int, default: str = "") -> str:
+        """The ``index``-th parameter, or ``default`` when the server sent fewer."""
+        return self.params[index] if index < len(self.params) else default
+
+    def message(self) -> str:
+        """A human, translated explanation; unknown codes show the code and parameters."""
+        render = _MESSAGES.get(self.code)
+        if render is not None:
+            try:
+                return render(self)
+            except (ValueError, IndexError):
+                pass  # unexpected parameters: fall back to the raw form below
+        if not self.params:
+            return _("The server reported an error: {code}").format(code=self.code)
+        return _("The server reported an error: {code} ({params})").format(
+            code=self.code, params=", ".join(self.params)
+        )
+
+    def __str__(self) -> str:
+        return " ".join(self.description)
+
+
+class ProtocolError(XapiClientError):
+    """The server's answer could not be understood (malformed, truncated, wrong shape or type)."""
+
+
+class ConnectionLost(XapiClientError):
+    """The server could not be reached, or the connection broke before a full answer."""
+
+
+class RequestTimeout(ConnectionLost):
+    """The server stopped answering within the allowed time."""
+
+
+class AnswerTooLarge(ProtocolError):
+    """The answer exceeded the configured size limit (protects memory)."""
+
+
+class CertificateProblem(XapiClientError):
+    """The server's TLS certificate cannot be trusted without asking the user."""
+
+    def __init__(self, host: str, message: str) -> None:
+        super().__init__(message)
+        self.host = host
+
+
+class CertificateUnknown(CertificateProblem):
+    """A certificate that no authority vouches for and that was never accepted before.
+
+    ``host`` is the known-servers key (``host:port``); after the user accepts,
+    ``TrustStore.remember(host, fingerprint)`` and connect again.
+    """
+
+    def __init__(self, host: str, fingerprint: str) -> None:
+        super().__init__(
+            host,
+            _("The certificate of {host} is not trusted (SHA-256 fingerprint {fingerprint}).").format(
+                host=host, fingerprint=fingerprint
+            ),
+        )
+        self.fingerprint = fingerprint
+
+
+class CertificateChanged(CertificateProblem):
+    """The server presents a different certificate from the one accepted before."""
+
+    def __init__(self, host: str, old_fingerprint: str, new_fingerprint: str) -> None:
+        super().__init__(
+            host,
+            _(
+                "The certificate of {host} has changed since it was accepted "
+                "(was {old}, now {new}). This may be an attack."
+            ).format(host=host, old=old_fingerprint, new=new_fingerprint),
+        )
+        self.old_fingerprint = old_fingerprint
+        self.new_fingerprint = new_fingerprint
+
+
+def _bytes(text: str) -> str:
+    return format_bytes(int(text))
+
+
+def _state(text: str) -> str:
+    """Power states arrive lower-case and may be a list ("halted, suspended")."""
+    names = {
+        "halted": _("halted"),
+        "running": _("running"),
+        "paused": _("paused"),
+        "suspended": _("suspended"),
+    }
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    return ", ".join(names.get(p.lower(), p) for p in parts)
+
+
+_MESSAGES: dict[str, Callable[[Failure], str]] = {
+    "SESSION_AUTHENTICATION_FAILED": lambda f: _("The user name or password is incorrect."),
+    "SESSION_AUTHORIZATION_FAILED": lambda f: _("The user {user} is not authorized to log in.").format(user=f.param(0)),
+    "SESSION_INVALID": lambda f: _("Your session has expired or was closed. Please log in again."),
+    "HOST_IS_SLAVE": lambda f: _(
+        "This server is a pool member, not the pool coordinator. The coordinator is {address}."
+    ).format(address=f.param(0)),
+    "HOST_STILL_BOOTING": lambda f: _("The server is still starting up. Please try again shortly."),
+    "VM_BAD_POWER_STATE": lambda f: _("The VM must be {expected} for this operation, but it is {actual}.").format(
+        expected=_state(f.param(1)), actual=_state(f.param(2))
+    ),
+    "HOST_NOT_ENOUGH_FREE_MEMORY": lambda f: _(
+        "The server does not have enough free memory: {needed} needed, {available} available."
+    ).format(needed=_bytes(f.params[0]), available=_bytes(f.params[1])),
+    "NO_HOSTS_AVAILABLE": lambda f: _("No server in the pool can run this VM."),
+    "OPERATION_NOT_ALLOWED": lambda f: (
+        _("The operation is not allowed: {reason}").format(reason=f.param(0))
+        if f.params
+        else _("The operation is not allowed.")
+    ),
+    "RBAC_PERMISSION_DENIED": lambda f: _("You do not have permission to perform this action ({permission}).").format(
+        permission=f.param(0)
+    ),
+    "OTHER_OPERATION_IN_PROGRESS": lambda f: _(
+        "Another operation ({operation}) is in progress on this {kind}. Try again when it has finished."
+    ).format(operation=f.param(2), kind=f.param(0)),
+    "VM_REQUIRES_SR": lambda f: _("The VM needs a storage repository that this server cannot see."),
+    "VM_REQUIRES_NETWORK": lambda f: _("The VM needs a network that this server is not connected to."),
+    "SR_FULL": lambda f: _("The storage repository is full: {requested} requested, {maximum} available.").format(
+        requested=_bytes(f.params[0]), maximum=_bytes(f.params[1])
+    ),
+    "HANDLE_INVALID": lambda f: _("The object no longer exists ({kind} {ref}).").format(
+        kind=f.param(0), ref=f.param(1)
+    ),
+    "UUID_INVALID": lambda f: _("No {kind} has the UUID {uuid}.").format(kind=f.param(0), uuid=f.param(1)),
+    "VM_MISSING_PV_DRIVERS": lambda f: _(
+        "The VM has no guest tools (PV drivers) installed, so it cannot do this cleanly."
+    ),
+    "VM_IS_TEMPLATE": lambda f: _("This operation cannot be performed on a template."),
+    "VM_IS_SNAPSHOT": lambda f: _("This operation cannot be performed on a snapshot."),
+    "TASK_CANCELLED": lambda f: _("The operation was cancelled."),
+    "HOST_OFFLINE": lambda f: _("The server is offline."),
+    "HOST_NOT_LIVE": lambda f: _("The server is not live."),
+    "HOST_DISABLED": lambda f: _("The server is disabled (maintenance mode)."),
+    "LICENCE_RESTRICTION": lambda f: _("Your licence does not allow this feature ({feature}).").format(
+        feature=f.param(0)
+    ),
+    "VM_NO_SUSPEND_SR": lambda f: _("No storage repository is set for suspend images."),
+    "VDI_IN_USE": lambda f: _("The virtual disk is in use."),
+    "SR_HAS_PBD": lambda f: _("The storage repository is still attached to a server."),
+    "MAP_DUPLICATE_KEY": lambda f: _("The key {key} already exists.").format(key=f.param(3)),
+    "INVALID_VALUE": lambda f: _("The value {value} is not valid for {field}.").format(
+        value=f.param(1), field=f.param(0)
+    ),
+    "MEMORY_CONSTRAINT_VIOLATION": lambda f: _("The memory settings are not consistent: {constraint}").format(
+        constraint=f.param(0)
+    ),
+    "INTERNAL_ERROR": lambda f: _("The server reported an internal error: {detail}").format(detail=f.param(0)),
+    "MESSAGE_METHOD_UNKNOWN": lambda f: _("The server does not support the call {method}.").format(method=f.param(0)),
+    "EVENTS_LOST": lambda f: _("Some updates from the server were lost; the view will be reloaded."),
+}

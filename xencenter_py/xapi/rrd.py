@@ -1,0 +1,181 @@
+"""Performance data from a host's ``/rrd_updates`` handler (XML ``xport`` and the three
+JSON shapes xapi has used), turned into timestamped series for the graphs.
+
+Series are keyed by the legend entry, e.g. ``AVERAGE:host:<uuid>:cpu0``; rows come from
+the server newest first and are returned oldest first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from xencenter_py.xapi.errors import ProtocolError
+from xencenter_py.xapi.transport import HttpChannel
+
+
+class Legend(NamedTuple):
+    """One column of an RRD answer: ``CF:kind:uuid:metric``."""
+
+    cf: str  # AVERAGE, MIN, MAX, LAST
+    obj_type: str  # host, vm, sr
+    uuid: str
+    metric: str  # e.g. cpu0, memory_free_kib, vif_0_rx
+
+    @classmethod
+    def parse(cls, entry: str) -> Legend:
+        parts = entry.split(":", 3)
+        if len(parts) != 4 or not all(parts):
+            raise ProtocolError(f"RRD legend entry {entry!r} is not CF:kind:uuid:name")
+        return cls(*parts)
+
+
+@dataclass(frozen=True)
+class RrdUpdates:
+    """Parsed ``/rrd_updates``: ``timestamps`` ascending (epoch seconds) and, per column,
+    one value per timestamp (NaN where the server has no data)."""
+
+    start: int
+    end: int
+    step: int
+    columns: list[str]
+    timestamps: list[int]
+    series: dict[str, list[float]]
+    legends: list[Legend] = field(default_factory=list)
+
+    def for_object(self, uuid: str) -> dict[str, list[float]]:
+        """The series of one host/VM/SR, keyed by metric name (for the first CF present)."""
+        out: dict[str, list[float]] = {}
+        for name, legend in zip(self.columns, self.legends, strict=True):
+            if legend.uuid == uuid:
+                out.setdefault(legend.metric, self.series[name])
+        return out
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool):
+        raise ProtocolError(f"RRD {what}: expected a number, got {value!r}")
+    try:
+        return float(value)  # also "NaN", "Infinity", "-Infinity"
+    except (TypeError, ValueError):
+        raise ProtocolError(f"RRD {what}: expected a number, got {value!r:.40}") from None
+
+
+def _integer(value: Any, what: str) -> int:
+    number = _number(value, what)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ProtocolError(f"RRD {what}: expected an integer, got {value!r}")
+    return int(number)
+
+
+def _build(meta: dict[str, Any], rows: list[tuple[Any, list[Any]]]) -> RrdUpdates:
+    legend = meta.get("legend")
+    if not isinstance(legend, list) or not all(isinstance(x, str) for x in legend):
+        raise ProtocolError("RRD answer has no legend")
+    width = len(legend)
+    declared = meta.get("columns")
+    if declared is not None and _integer(declared, "columns") != width:
+        raise ProtocolError(f"RRD answer declares {declared} columns but its legend has {width}")
+    parsed: list[tuple[int, list[float]]] = []
+    for t, values in rows:
+        if len(values) != width:
+            raise ProtocolError(f"RRD row at {t} has {len(values)} values, expected {width}")
+        parsed.append((_integer(t, "timestamp"), [_number(v, "value") for v in values]))
+    parsed.sort(key=lambda row: row[0])
+    series = {name: [row[1][i] for row in parsed] for i, name in enumerate(legend)}
+    return RrdUpdates(
+        start=_integer(meta.get("start"), "start"),
+        end=_integer(meta.get("end"), "end"),
+        step=_integer(meta.get("step"), "step"),
+        columns=list(legend),
+        timestamps=[row[0] for row in parsed],
+        series=series,
+        legends=[Legend.parse(x) for x in legend],
+    )
+
+
+def parse_xml(body: bytes) -> RrdUpdates:
+    """The ``<xport>`` form (what XenCenter requests)."""
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise ProtocolError(f"malformed RRD XML: {exc}") from None
+    meta_el = root.find("meta")
+    if root.tag != "xport" or meta_el is None:
+        raise ProtocolError("RRD XML answer is not an <xport>")
+    meta: dict[str, Any] = {child.tag: (child.text or "").strip() for child in meta_el if child.tag != "legend"}
+    meta["legend"] = [(e.text or "").strip() for e in meta_el.iterfind("legend/entry")]
+    rows = [(row.findtext("t"), [v.text or "" for v in row.iterfind("v")]) for row in root.iterfind("data/row")]
+    return _build(meta, rows)
+
+
+_BARE_KEY = re.compile(r"([{,]\s*)([A-Za-z_][A-Za-z0-9_]*)\s*:")
+
+
+def parse_json(body: bytes) -> RrdUpdates:
+    """The JSON forms: current (numbers as strings), the 2023 transition (``data`` inside
+    ``meta``) and legacy xcp-rrd (a JavaScript literal with unquoted keys)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProtocolError("RRD answer is not valid UTF-8") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        try:
+            doc = json.loads(_BARE_KEY.sub(r'\1"\2":', text))
+        except json.JSONDecodeError as exc:
+            raise ProtocolError(f"malformed RRD JSON: {exc.msg}") from None
+    meta = doc.get("meta") if isinstance(doc, dict) else None
+    if not isinstance(meta, dict):
+        raise ProtocolError("RRD JSON answer has no meta object")
+    data = doc.get("data", meta.get("data"))
+    if not isinstance(data, list):
+        raise ProtocolError("RRD JSON answer has no data list")
+    rows = []
+    for row in data:
+        if not isinstance(row, dict) or not isinstance(row.get("values"), list):
+            raise ProtocolError("RRD JSON row is not {t, values}")
+        rows.append((row.get("t"), row["values"]))
+    return _build(meta, rows)
+
+
+def parse(body: bytes, content_type: str = "") -> RrdUpdates:
+    """Parse either form, by content type or by the first character."""
+    head = body.lstrip()[:1]
+    if "json" in content_type.lower() or head == b"{":
+        return parse_json(body)
+    return parse_xml(body)
+
+
+async def fetch_updates(
+    channel: HttpChannel,
+    session_ref: str,
+    start: int,
+    *,
+    host: bool = True,
+    vm_uuids: tuple[str, ...] | list[str] = (),
+    sr_uuids: tuple[str, ...] | list[str] = (),
+    cf: str | None = "AVERAGE",
+    interval: int = 5,
+    json_form: bool = False,
+) -> RrdUpdates:
+    """``GET /rrd_updates`` from the host behind ``channel`` (data of that host and of the
+    VMs resident on it). ``start`` is in server epoch seconds (negative: relative to now)."""
+    params: list[tuple[str, str]] = [("session_id", session_ref), ("start", str(int(start)))]
+    if cf:
+        params.append(("cf", cf))
+    params.append(("interval", str(int(interval))))
+    if host:
+        params.append(("host", "true"))
+    params += [("vm_uuid", u) for u in vm_uuids] + [("sr_uuid", u) for u in sr_uuids]
+    if json_form:
+        params.append(("json", "true"))
+    status, ctype, body = await channel.request("GET", "/rrd_updates", params=params)
+    if status != 200:
+        snippet = body[:200].decode("utf-8", "replace").strip()
+        raise ProtocolError(f"/rrd_updates answered HTTP {status}: {snippet}")
+    return parse(body, ctype)
