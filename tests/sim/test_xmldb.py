@@ -139,7 +139,8 @@ def test_special_characters_survive(tmp_path: Path) -> None:
     [
         ("this is not xml", "not well-formed XML"),
         ("<html><body>hello</body></html>", "expected <database>"),
-        ('<database><table name="VM"/></database>', "no <manifest>"),
+        ("<database/>", "no <manifest>"),
+        ('<database><table name="VM"/></database>', "no host"),
         (
             '<database><manifest><pair key="schema_major_vsn" value="4"/></manifest></database>',
             "unsupported database schema",

@@ -177,6 +177,9 @@ def _check_host(command: str, obj: Any) -> tuple[bool, str]:
     if obj.current_operations:
         return False, _("Another operation is in progress on this server")
     allowed = obj.allowed_operations
+    # XAPI allows reboot/shutdown only on a disabled host; the command disables it first.
+    if command in ("host_reboot", "host_shutdown") and obj.enabled:
+        return True, ""
     if allowed and spec.operation not in allowed:
         return False, _("The server does not allow this action now")
     return True, ""

@@ -15,16 +15,18 @@ refs, uuids and field values.
 from __future__ import annotations
 
 import datetime as _dt
+import gzip
 import math
 import os
 import re
 import tempfile
 import xml.etree.ElementTree as ET
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from xencenter_py.datamodel import NULL_REF, Datamodel, Type, format_datetime, parse_datetime
-from xencenter_py.sim.store import RELATIONS, Store
+from xencenter_py.datamodel import NULL_REF, ClassDef, Datamodel, Type, format_datetime, parse_datetime
+from xencenter_py.sim.store import RELATIONS, Store, new_ref, new_uuid
 
 SCHEMA = (5, 780)
 """Schema version written by :func:`dump` (the datamodel generation we implement)."""
@@ -152,13 +154,25 @@ _SCALARS: dict[str, Any] = {
 }
 
 
-def decoder(t: Type) -> Any:
+def _enum(values: tuple[str, ...]) -> Any:
+    """Enum values as the datamodel spells them; a value we do not know is kept verbatim."""
+    by_lower = {v.lower(): v for v in values}
+
+    def decode_enum(text: str) -> str:
+        return text if text in values else by_lower.get(text.lower(), text)
+
+    return decode_enum
+
+
+def decoder(t: Type, enums: dict[str, tuple[str, ...]] | None = None) -> Any:
     """A function turning an (unprotected) database string into a value of type ``t``."""
     k = t.kind
+    if k == "enum" and enums and enums.get(t.name):
+        return _enum(enums[t.name])
     if k in _SCALARS:
         return _SCALARS[k]
     if k == "set":
-        inner = decoder(t.of or Type("string"))
+        inner = decoder(t.of or Type("string"), enums)
 
         def decode_set(text: str) -> list[Any]:
             items = parse_sexpr(text) if text.strip() else []
@@ -168,7 +182,7 @@ def decoder(t: Type) -> Any:
 
         return decode_set
     if k == "map":
-        key, value = decoder(t.key or Type("string")), decoder(t.of or Type("string"))
+        key, value = decoder(t.key or Type("string"), enums), decoder(t.of or Type("string"), enums)
 
         def decode_map(text: str) -> dict[Any, Any]:
             pairs = parse_sexpr(text) if text.strip() else []
@@ -284,19 +298,17 @@ def dump(store: Store, path: str | os.PathLike[str]) -> None:
 # ---------------------------------------------------------------------------- loading
 _SKIP_COLUMNS = frozenset({"ref", "_ref", "__ctime", "__mtime"})
 _LEGACY_PRIORITIES = {"0": 0, "1": 1, "2": 2, "3": 3}
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
-def _manifest(root: ET.Element) -> dict[str, str]:
-    manifest = root.find("manifest")
-    if manifest is None:
-        raise DatabaseError("not a XAPI database: there is no <manifest> with the schema version")
-    pairs = {p.get("key", ""): p.get("value", "") for p in manifest.iter("pair")}
+def _check_manifest(pairs: dict[str, str]) -> int:
+    """The schema minor version of a manifest, or :class:`DatabaseError` for a foreign schema."""
     major = pairs.get("schema_major_vsn")
     if major is None:
         raise DatabaseError("not a XAPI database: the manifest has no schema_major_vsn")
-    if major != "5":
+    if major.strip() != "5":
         raise DatabaseError(f"unsupported database schema {major}.{pairs.get('schema_minor_vsn', '?')} (expected 5.x)")
-    return pairs
+    return _generation(pairs.get("schema_minor_vsn"))
 
 
 def _generation(text: str | None) -> int:
@@ -318,66 +330,135 @@ class _Row:
         self.stored_sets: dict[str, list[str]] = {}
 
 
-def _column_entry(fields: dict[str, Any], col: str, maintained: set[str]) -> tuple[str, Any, bool] | None:
-    """(field name, decoder, is it a maintained one-to-many set?) for a column, or None to skip it."""
-    name = col.replace("__", "_")
-    f = fields.get(name)
-    if f is None or col in _SKIP_COLUMNS:
-        return None
-    return name, decoder(f.type), name in maintained
+class _Table:
+    """How to decode the rows of one table: column decoders are worked out once per column."""
+
+    def __init__(self, name: str, c: ClassDef, dm: Datamodel, maintained: set[str]) -> None:
+        self.name = name
+        self.cls = c
+        self.dm = dm
+        self.maintained = maintained
+        self.template = dm.default_record(c.name)
+        self.columns: dict[str, tuple[str, Any, bool] | None] = {}
+
+    def column(self, col: str) -> tuple[str, Any, bool] | None:
+        """(field, decoder, is it a maintained one-to-many set?) or None for a column we skip.
+
+        Columns without an API field (internal ones, and fields of newer schemas than our
+        datamodel) are skipped; a column whose case differs from the field's is matched.
+        """
+        entry = self.columns.get(col, False)
+        if entry is not False:
+            return entry  # type: ignore[return-value]
+        entry = None
+        if col not in _SKIP_COLUMNS:
+            fields = self.cls.fields
+            name = col.replace("__", "_")
+            f = fields.get(name) or next((g for n, g in fields.items() if n.lower() == name.lower()), None)
+            if f is not None:
+                entry = (f.name, decoder(f.type, self.dm.enums), f.name in self.maintained)
+        self.columns[col] = entry
+        return entry
 
 
-def _read_rows(root: ET.Element, dm: Datamodel, minor: int) -> list[_Row]:
-    """Decode every row of every known table (all checks happen here, before any write)."""
+def _decode_row(table: _Table, index: int, attrib: dict[str, str], minor: int, seen: set[str]) -> _Row:
+    ref = attrib.get("ref") or attrib.get("_ref")
+    if not ref:
+        raise DatabaseError(f"table {table.name}: row {index} has no ref")
+    if ref in seen:
+        raise DatabaseError(f"table {table.name}: ref {ref} appears twice")
+    seen.add(ref)
+    rec = {k: v.copy() if type(v) in (list, dict) else v for k, v in table.template.items()}
+    present: set[str] = set()
+    stored: dict[str, list[str]] = {}
+    for col, raw in attrib.items():
+        entry = table.column(col)
+        if entry is None:
+            continue  # ref columns, generations, internal or unknown columns
+        field_name, convert, is_set = entry
+        try:
+            value = convert(unprotect(raw))
+        except (ValueError, TypeError) as e:
+            raise DatabaseError(
+                f"table {table.name}, row {ref}: column {col} is damaged ({e}): {raw[:80]!r}"
+            ) from None
+        if is_set:
+            stored[field_name] = value
+        rec[field_name] = value
+        present.add(field_name)
+    _upgrade(table.cls.name, rec, present, minor, table.dm)
+    created = max(_generation(attrib.get("__ctime")), 1)
+    row = _Row(table.cls.name, ref, rec, created, max(_generation(attrib.get("__mtime")), created))
+    row.stored_sets = stored
+    return row
+
+
+def _open(path: str | os.PathLike[str]) -> IO[bytes]:
+    """The dump's bytes; a gzip-compressed dump (as backups often are) is read transparently."""
+    raw = open(path, "rb")  # noqa: SIM115 - handed to the caller, who closes it
+    if raw.read(2) == _GZIP_MAGIC:
+        raw.seek(0)
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    raw.seek(0)
+    return raw
+
+
+def _read(path: str | os.PathLike[str], dm: Datamodel) -> tuple[dict[str, str], list[_Row]]:
+    """Stream the file: the manifest and every decoded row of every known table.
+
+    ``iterparse`` drops each row once decoded, so a state.db of hundreds of megabytes
+    never sits in memory as a whole element tree.
+    """
     maintained: dict[str, set[str]] = {}
     for pcls, pset, _c, _f in RELATIONS:
         maintained.setdefault(pcls, set()).add(pset)
     rows: list[_Row] = []
     seen: set[str] = set()
-    for table in root.iter("table"):
-        name = table.get("name", "")
-        c = dm.cls(name)
-        if c is None or c.name in _NOT_WRITTEN:
-            continue
-        columns: dict[str, tuple[str, Any, bool] | None] = {}
-        class_sets = maintained.get(c.name, set())
-        template = dm.default_record(c.name)
-        for index, row in enumerate(table.iter("row"), start=1):
-            ref = row.get("ref") or row.get("_ref")
-            if not ref:
-                raise DatabaseError(f"table {name}: row {index} has no ref")
-            if ref in seen:
-                raise DatabaseError(f"table {name}: ref {ref} appears twice")
-            seen.add(ref)
-            rec = {k: v.copy() if type(v) in (list, dict) else v for k, v in template.items()}
-            present: set[str] = set()
-            stored: dict[str, list[str]] = {}
-            for col, raw in row.attrib.items():
-                if col not in columns:
-                    columns[col] = _column_entry(c.fields, col, class_sets)
-                entry = columns[col]
-                if entry is None:
-                    continue  # ref columns, generations, internal columns without an API field
-                field_name, convert, is_set = entry
-                try:
-                    value = convert(unprotect(raw))
-                except (ValueError, TypeError) as e:
-                    raise DatabaseError(
-                        f"table {name}, row {ref}: column {col} is damaged ({e}): {raw[:80]!r}"
-                    ) from None
-                if is_set:
-                    stored[field_name] = value
-                rec[field_name] = value
-                present.add(field_name)
-            _upgrade(c.name, rec, present, minor)
-            created = max(_generation(row.get("__ctime")), 1)
-            r = _Row(c.name, ref, rec, created, max(_generation(row.get("__mtime")), created))
-            r.stored_sets = stored
-            rows.append(r)
-    return rows
+    pairs: dict[str, str] = {}
+    minor: int | None = None
+    root: ET.Element | None = None
+    element: ET.Element | None = None  # the table being read
+    table: _Table | None = None
+    index = 0
+    tables = 0
+    with _open(path) as source:
+        for event, elem in ET.iterparse(source, events=("start", "end")):
+            if root is None:
+                if elem.tag != "database":
+                    raise DatabaseError(f"not a XAPI database: the document is <{elem.tag}>, expected <database>")
+                root = elem
+                continue
+            tag = elem.tag
+            if event == "start":
+                if tag == "table":
+                    tables += 1
+                    minor = 0 if minor is None else minor  # no manifest: a hand-made dump, any schema
+                    element, index = elem, 0
+                    c = dm.cls(elem.get("name", ""))
+                    table = None
+                    if c is not None and c.name not in _NOT_WRITTEN:
+                        table = _Table(elem.get("name", ""), c, dm, maintained.get(c.name, set()))
+                continue
+            if tag == "pair":
+                pairs[elem.get("key", "")] = elem.get("value", "")
+            elif tag == "manifest":
+                minor = _check_manifest(pairs)
+                root.remove(elem)
+            elif tag == "row":
+                index += 1
+                if table is not None:
+                    rows.append(_decode_row(table, index, dict(elem.attrib), minor or 0, seen))
+                if element is not None:
+                    element.remove(elem)
+            elif tag == "table":
+                root.remove(elem)
+                element = table = None
+    if minor is None or (not tables and "schema_major_vsn" not in pairs):
+        raise DatabaseError("not a XAPI database: there is no <manifest> with the schema version")
+    return pairs, rows
 
 
-def _upgrade(cls: str, rec: dict[str, Any], present: set[str], minor: int) -> None:
+def _upgrade(cls: str, rec: dict[str, Any], present: set[str], minor: int, dm: Datamodel) -> None:
     """xapi's database upgrade rules for values older schemas wrote differently."""
     if cls != "VM":
         return
@@ -385,6 +466,8 @@ def _upgrade(cls: str, rec: dict[str, Any], present: set[str], minor: int) -> No
         rec["has_vendor_device"] = False
     if rec.get("domain_type") in ("unspecified", None):
         rec["domain_type"] = "hvm" if rec["HVM_boot_policy"] else "pv"
+    if rec["power_state"] not in dm.enums.get("vm_power_state", (rec["power_state"],)):
+        rec["power_state"] = "Halted"  # e.g. the long-gone "Crashed": xapi resets unknown domains
     priority = rec.get("ha_restart_priority", "")
     if priority in _LEGACY_PRIORITIES:
         rec["ha_restart_priority"] = "restart"
@@ -393,35 +476,35 @@ def _upgrade(cls: str, rec: dict[str, Any], present: set[str], minor: int) -> No
         rec["ha_restart_priority"] = ""
 
 
-def _validate(rows: list[_Row]) -> None:
-    by_cls: dict[str, int] = {}
-    refs = {r.ref: r for r in rows}
-    for r in rows:
-        by_cls[r.cls] = by_cls.get(r.cls, 0) + 1
-    if not by_cls.get("host"):
+def _complete(rows: list[_Row], dm: Datamodel) -> None:
+    """Check the pool is whole; repair what hand-made dumps leave out (no pool, a stale master)."""
+    hosts = [r for r in rows if r.cls == "host"]
+    if not hosts:
         raise DatabaseError("the database has no host")
     pools = [r for r in rows if r.cls == "pool"]
-    if len(pools) != 1:
+    if len(pools) > 1:
         raise DatabaseError(f"the database has {len(pools)} pool records (expected exactly one)")
-    master = refs.get(pools[0].rec["master"])
-    if master is None or master.cls != "host":
-        raise DatabaseError(f"the pool's master {pools[0].rec['master']} is not a host of the database")
+    if not pools:
+        rec = dm.default_record("pool")
+        rec.update(uuid=new_uuid(), master=hosts[0].ref)
+        rows.append(_Row("pool", new_ref(), rec, 1, 1))
+        return
+    pool = pools[0].rec
+    if pool["master"] not in {h.ref for h in hosts}:
+        pool["master"] = hosts[0].ref
 
 
 def load(path: str | os.PathLike[str], store: Store) -> None:
     """Fill an empty ``store`` from a XAPI XML database dump, or raise :class:`DatabaseError`."""
     try:
-        root = ET.parse(path).getroot()
+        manifest, rows = _read(path, store.dm)
     except ET.ParseError as e:
         raise DatabaseError(f"not a XAPI database: the file is not well-formed XML ({e})") from None
     except UnicodeDecodeError as e:
         raise DatabaseError(f"not a XAPI database: cannot decode the file ({e})") from None
-    if root.tag != "database":
-        raise DatabaseError(f"not a XAPI database: the document is <{root.tag}>, expected <database>")
-    manifest = _manifest(root)
-    minor = _generation(manifest.get("schema_minor_vsn"))
-    rows = _read_rows(root, store.dm, minor)
-    _validate(rows)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+        raise DatabaseError(f"not a XAPI database: the compressed file is damaged ({e})") from None
+    _complete(rows, store.dm)
     # Nothing below can fail on the file's content: the store is written in one go.
     for r in rows:
         store.restore(r.cls, r.ref, r.rec, r.created, r.modified)

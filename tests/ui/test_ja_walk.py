@@ -1,0 +1,300 @@
+"""Walk every window, dialog, menu and tab of the console in Japanese: no English left
+(product and object names aside) and every label fits its widget."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import keyring
+import keyring.backends.fail
+import pytest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMenu,
+    QMessageBox,
+    QTabBar,
+    QTreeWidget,
+    QWidget,
+)
+
+from tests.conftest import SimProcess
+from tests.ui.conftest import connect_via_dialog, message_boxes, wait_dialog
+from xencenter_py.i18n.qt import switch_language
+from xencenter_py.ui import commands
+from xencenter_py.ui.aio import show_error
+from xencenter_py.ui.dialogs.about import AboutDialog
+from xencenter_py.ui.dialogs.add_server import AddServerDialog
+from xencenter_py.ui.dialogs.certificate import CertificateDialog
+from xencenter_py.ui.dialogs.options import OptionsDialog
+from xencenter_py.ui.navigation import Mode, NotificationPage, stable_key
+from xencenter_py.xapi.errors import Failure
+
+# Product names, units and technical terms that stay in Latin letters in XenCenter's Japanese UI.
+ALLOWED = {
+    "xencenter-py", "XenCenter", "XenServer", "XCP-ng", "Citrix", "GNU", "General", "Public", "License",
+    "VM", "VMs", "SR", "SRs", "UUID", "MTU", "HVM", "PV", "BIOS", "UEFI", "EPT", "RVI", "CPU", "vCPU",
+    "API", "OK", "SHA", "MHz", "GB", "MB", "KB", "TB", "IQN", "iSCSI", "Tools", "Toolstack", "premium",
+    "English",  # the language list names each language in its own language
+}  # fmt: skip
+WORD = re.compile(r"[A-Za-z][A-Za-z']{2,}(?:-[A-Za-z]+)*")
+
+
+class Walker:
+    """Collects texts and size problems from widgets."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+        self.english: list[str] = []
+        self.clipped: list[str] = []
+        self.seen = 0
+
+    def text(self, where: str, text: str) -> None:
+        if not text:
+            return
+        self.seen += 1
+        plain = text.replace("&", "")
+        leftovers = [w for w in WORD.findall(plain) if w not in ALLOWED and w.lower() not in self.names]
+        if leftovers:
+            self.english.append(f"{where}: {text!r} ({', '.join(leftovers)})")
+
+    def fits(self, where: str, widget: QWidget, text: str, needed: int) -> None:
+        if widget.width() + 1 < needed:
+            self.clipped.append(f"{where}: {text!r} needs {needed}px, has {widget.width()}px")
+
+    def menu(self, menu: QMenu, where: str) -> None:
+        self.text(f"{where} menu title", menu.title())
+        for action in menu.actions():
+            if action.menu() is not None:
+                self.menu(action.menu(), f"{where} > {action.menu().title()}")
+            elif not action.isSeparator():
+                self.text(f"{where} > item", action.text())
+                if action.toolTip() != action.text().replace("&", ""):
+                    self.text(f"{where} > tooltip", action.toolTip())
+
+    def widget(self, top: QWidget, where: str) -> None:
+        """Every visible text of ``top`` and its children (object views excluded)."""
+        self.text(f"{where} title", top.windowTitle())
+        for w in [top, *top.findChildren(QWidget)]:
+            if not w.isVisibleTo(top) and w is not top:
+                continue
+            if any(isinstance(p, QAbstractItemView) for p in _ancestors(w, top)):
+                continue  # tree/list contents are object names; headers are checked below
+            name = f"{where}/{type(w).__name__}:{w.objectName()}"
+            if isinstance(w, QLabel):
+                if w.objectName() in ("value", "titleLabel", "fingerprint") or w.text().startswith("<"):
+                    continue
+                self.text(name, w.text())
+                if w.text() and not w.wordWrap():
+                    self.fits(name, w, w.text(), w.fontMetrics().horizontalAdvance(w.text().replace("&", "")))
+                elif w.text() and w.wordWrap() and w.heightForWidth(w.width()) > w.height() + 1:
+                    self.clipped.append(f"{name}: wrapped {w.text()!r} needs more height")
+            elif isinstance(w, QAbstractButton):
+                self.text(name, w.text())
+                if w.text():
+                    self.fits(name, w, w.text(), w.sizeHint().width() - 8)
+            elif isinstance(w, QLineEdit):
+                self.text(f"{name} placeholder", w.placeholderText())
+            elif isinstance(w, QComboBox) and not w.isEditable():
+                for i in range(w.count()):
+                    self.text(f"{name} item", w.itemText(i))
+            elif isinstance(w, QTabBar):
+                for i in range(w.count()):
+                    self.text(f"{name} tab", w.tabText(i))
+                    self.fits(name, w, w.tabText(i), 0)
+            elif isinstance(w, QHeaderView):
+                model = w.model()
+                for i in range(w.count()):
+                    self.text(f"{name} header", str(model.headerData(i, w.orientation()) or ""))
+            elif isinstance(w, QListWidget) and w.objectName() == "notificationsList":
+                for i in range(w.count()):
+                    self.text(f"{name} item", w.item(i).text())
+            if isinstance(w, QTreeWidget) and w.isVisibleTo(top):
+                header = w.headerItem()
+                for i in range(w.columnCount()):
+                    self.text(f"{name} column", header.text(i))
+            tip = w.toolTip()
+            if tip and not isinstance(w, QAbstractItemView):
+                self.text(f"{name} tooltip", tip)
+
+
+def _ancestors(w: QWidget, top: QWidget) -> Iterator[QWidget]:
+    p = w.parentWidget()
+    while p is not None and p is not top:
+        yield p
+        p = p.parentWidget()
+
+
+def object_names(window: Any) -> set[str]:
+    """Every word of every string the pools hold (names, descriptions...): object names."""
+    words: set[str] = set()
+
+    def add(value: Any) -> None:
+        if isinstance(value, str):
+            words.update(w.lower() for w in WORD.findall(value))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                add(k)
+                add(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                add(v)
+
+    for conn in window.manager.connections:
+        for cls in conn.cache.classes():
+            for obj in conn.cache.all(cls):
+                add(obj.record)
+    return words
+
+
+def select(window: Any, qtbot: Any, predicate: Any) -> Any:
+    node = next(n for _d, n in window.navigation_tree.walk() if predicate(n))
+    window.navigation.select_keys([stable_key(node)])
+    qtbot.waitUntil(lambda: [n.key for n in window.selected_nodes] == [node.key], timeout=5000)
+    window.refresh_views()
+    return node
+
+
+@pytest.fixture
+def japanese() -> Iterator[None]:
+    switch_language("ja")
+    yield
+    switch_language("en")
+
+
+def test_everything_in_japanese(qtbot: Any, window: Any, demo_sim: SimProcess, japanese: None, run: Any) -> None:
+    conn = connect_via_dialog(qtbot, window, demo_sim.url, demo_sim.password)
+    walker = Walker(object_names(window))
+    qtbot.waitUntil(lambda: window.navigation_tree.node(window.navigation_tree.root.key) is not None)
+
+    # Main window, menus (including the dynamic Start on Server list), toolbar, status bar.
+    select(window, qtbot, lambda n: n.kind == "vm" and n.icon == "vm-halted")
+    window._fill_start_on()
+    for menu in window.menus.values():
+        walker.menu(menu, "menu")
+    walker.widget(window, "main")
+
+    # General tab for each kind of object, and the Search tab for a multi-selection.
+    kinds = {
+        "pool": lambda n: n.kind == "pool",
+        "host": lambda n: n.kind == "host",
+        "vm": lambda n: n.kind == "vm" and n.icon == "vm-running",
+        "halted vm": lambda n: n.kind == "vm" and n.icon == "vm-halted",
+        "sr": lambda n: n.kind == "sr",
+        "template": lambda n: n.kind == "template",
+    }
+    for label, predicate in kinds.items():
+        select(window, qtbot, predicate)
+        assert window.tabs.count() >= 2, label
+        for i in range(window.tabs.count()):
+            window.tabs.setCurrentIndex(i)
+            walker.widget(window.tabs.currentWidget(), f"tab[{label}]")
+        walker.widget(window, f"main[{label}]")
+    window.navigation.set_mode(Mode.OBJECTS)
+    for label, kind in (("network", "network"), ("vdi", "vdi"), ("snapshot", "snapshot")):
+        select(window, qtbot, lambda n, k=kind: n.kind == k)
+        walker.widget(window.tabs.currentWidget(), f"tab[{label}]")
+    vms = [n for _d, n in window.navigation_tree.walk() if n.kind == "vm"][:3]
+    window.navigation.select_keys([stable_key(n) for n in vms])
+    qtbot.waitUntil(lambda: len(window.selected_nodes) == 3, timeout=5000)
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["検索"]
+    walker.widget(window, "main[multi]")
+
+    # Context menu of the tree.
+    window._context_menu(window.navigation.tree.rect().center())
+    walker.menu(window.context_menu, "context")
+    window.context_menu.close()
+
+    # Notifications: Events with a running and a failed operation, and Alerts.
+    gate = asyncio.Event()
+
+    async def waits(progress: Any) -> None:
+        progress(0.4)
+        await gate.wait()
+
+    async def fails(progress: Any) -> None:
+        raise Failure("VM_BAD_POWER_STATE", ["OpaqueRef:x", "running", "halted"])
+
+    window.history.start("VM '営業部' を起動しています", conn.friendly_name, waits)
+    failed = window.history.start("VM 'x' を起動しています", conn.friendly_name, fails)
+    qtbot.waitUntil(lambda: not failed.running, timeout=5000)
+    window.navigation.show_notification_page(NotificationPage.EVENTS)
+    walker.widget(window, "events")
+    window.navigation.show_notification_page(NotificationPage.ALERTS)
+    walker.widget(window, "alerts")
+    gate.set()
+    window.navigation.set_mode(Mode.INFRASTRUCTURE)
+
+    # Dialogs.
+    dialogs: list[tuple[str, QDialog]] = [
+        ("add server", AddServerDialog(window)),
+        ("retry", AddServerDialog(window, address="192.0.2.1", retry=True, error=Failure("SESSION_AUTHENTICATION_FAILED").message())),
+        ("unknown certificate", CertificateDialog("192.0.2.1:443", ":".join(["AB"] * 32), None, window)),
+        ("changed certificate", CertificateDialog("192.0.2.1:443", ":".join(["AB"] * 32), ":".join(["CD"] * 32), window)),
+        ("options", OptionsDialog(None, window)),
+        ("about", AboutDialog(window)),
+    ]  # fmt: skip
+    for label, dialog in dialogs:
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        walker.widget(dialog, label)
+        dialog.close()
+        dialog.deleteLater()
+
+    # Message boxes: confirmation, server error, placeholder, welcome, password not saved.
+    running = next(o for o in conn.cache.all("VM") if o.is_real_vm and o.is_running)
+    from xencenter_py.ui.aio import spawn
+
+    task = spawn(commands.run(window, window.history, commands.VM_COMMANDS[1], [running]), window)
+    box = wait_dialog(qtbot, QMessageBox)
+    walker.widget(box, "confirm")
+    box.button(QMessageBox.StandardButton.No).click()
+    qtbot.waitUntil(task.done)
+    show_error(window, "エラー", Failure("HOST_NOT_ENOUGH_FREE_MEMORY", ["42949672960", "1073741824"]))
+    window.new_vm()
+    for box in message_boxes():
+        walker.widget(box, "message")
+        box.close()
+    from xencenter_py.ui.app import Session
+
+    session = Session(window)
+    window.manager.saved.clear()
+    task = spawn(session.reconnect_saved(), window)
+    box = wait_dialog(qtbot, QMessageBox)
+    walker.widget(box, "welcome")
+    box.button(QMessageBox.StandardButton.No).click()
+    qtbot.waitUntil(task.done)
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        run(window.manager.disconnect_all())
+        window.manager.connections.clear()
+        window.manager.connections_changed.emit()
+        window.act_add_server.trigger()
+        dialog = wait_dialog(qtbot, AddServerDialog)
+        walker.widget(dialog, "add server (no keyring)")
+        dialog.address_edit.setCurrentText(demo_sim.url)
+        dialog.password_edit.setText(demo_sim.password)
+        dialog.remember.setChecked(True)
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+        box = wait_dialog(qtbot, QMessageBox, "passwordNotSaved", timeout=30000)
+        walker.widget(box, "password not saved")
+        box.accept()
+    finally:
+        keyring.set_keyring(previous)
+
+    assert walker.seen > 300
+    assert not walker.english, "English left in the Japanese UI:\n" + "\n".join(walker.english)
+    assert not walker.clipped, "Texts that do not fit:\n" + "\n".join(walker.clipped)
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]

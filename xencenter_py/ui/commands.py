@@ -1,0 +1,243 @@
+"""Power commands: what each one calls, when it may run, confirmation, and running it.
+
+Availability and the reason it is unavailable come from the model's command rules
+(``xencenter_py.model.commands``); this module only adds what the user sees (texts,
+shortcuts, icons, confirmations) and starts the operation with progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
+
+from xencenter_py.i18n import N_, LazyString
+from xencenter_py.i18n import gettext as _
+from xencenter_py.model import commands as model_commands
+from xencenter_py.ui.aio import ask, show_error
+from xencenter_py.ui.operations import Operation, OperationHistory, OpState
+
+
+@dataclass(frozen=True)
+class PowerCommand:
+    """One VM or host power command."""
+
+    id: str  # the model's command name
+    text: LazyString  # menu/toolbar text
+    cls: str  # "VM" or "host"
+    method: str  # API method; the object's ref is the first argument
+    args: tuple[Any, ...]
+    title: LazyString  # operation title, formatted with {name}
+    icon: str | None = None
+    shortcut: str | None = None
+    confirm_title: LazyString | None = None
+    confirm_one: LazyString | None = None  # formatted with {name}
+    confirm_many: LazyString | None = None
+
+
+VM_COMMANDS: tuple[PowerCommand, ...] = (
+    PowerCommand(
+        "start", N_("S&tart"), "VM", "VM.start", (False, False), N_("Starting VM '{name}'"), "start", "Ctrl+B"
+    ),
+    PowerCommand(
+        "shutdown",
+        N_("Shut &Down"),
+        "VM",
+        "VM.clean_shutdown",
+        (),
+        N_("Shutting down VM '{name}'"),
+        "shutdown",
+        "Ctrl+E",
+        N_("Shut Down VM"),
+        N_("Are you sure you want to shut down '{name}'?"),
+        N_("Are you sure you want to shut down the selected VMs?"),
+    ),
+    PowerCommand(
+        "reboot",
+        N_("&Reboot"),
+        "VM",
+        "VM.clean_reboot",
+        (),
+        N_("Rebooting VM '{name}'"),
+        "reboot",
+        "Ctrl+R",
+        N_("Reboot VM"),
+        N_("Are you sure you want to reboot '{name}'?"),
+        N_("Are you sure you want to reboot the selected VMs?"),
+    ),
+    PowerCommand(
+        "suspend",
+        N_("S&uspend"),
+        "VM",
+        "VM.suspend",
+        (),
+        N_("Suspending VM '{name}'"),
+        "suspend",
+        "Ctrl+Y",
+        N_("Suspend VM"),
+        N_("Are you sure you want to suspend '{name}'?"),
+        N_("Are you sure you want to suspend the selected VMs?"),
+    ),
+    PowerCommand(
+        "resume", N_("R&esume"), "VM", "VM.resume", (False, False), N_("Resuming VM '{name}'"), "start", "Ctrl+Y"
+    ),
+    PowerCommand("pause", N_("&Pause"), "VM", "VM.pause", (), N_("Pausing VM '{name}'")),
+    PowerCommand("unpause", N_("U&npause"), "VM", "VM.unpause", (), N_("Unpausing VM '{name}'")),
+    PowerCommand(
+        "force_shutdown",
+        N_("&Force Shut Down"),
+        "VM",
+        "VM.hard_shutdown",
+        (),
+        N_("Forcing VM '{name}' to shut down"),
+        "forceshutdown",
+        None,
+        N_("Force Shut Down VM"),
+        N_("Are you sure you want to force '{name}' to shut down? Unsaved data in the VM may be lost."),
+        N_("Are you sure you want to force the selected VMs to shut down? Unsaved data in the VMs may be lost."),
+    ),
+    PowerCommand(
+        "force_reboot",
+        N_("Force Re&boot"),
+        "VM",
+        "VM.hard_reboot",
+        (),
+        N_("Forcing VM '{name}' to reboot"),
+        "reboot",
+        None,
+        N_("Force Reboot VM"),
+        N_("Are you sure you want to force '{name}' to reboot? Unsaved data in the VM may be lost."),
+        N_("Are you sure you want to force the selected VMs to reboot? Unsaved data in the VMs may be lost."),
+    ),
+)
+
+HOST_COMMANDS: tuple[PowerCommand, ...] = (
+    PowerCommand(
+        "host_reboot",
+        N_("&Reboot"),
+        "host",
+        "host.reboot",
+        (),
+        N_("Rebooting server '{name}'"),
+        "reboot",
+        None,
+        N_("Reboot Server"),
+        N_(
+            "Are you sure you want to reboot '{name}'? Running VMs on this server will be shut down, "
+            "and the server will be unavailable until it has restarted."
+        ),
+        N_("Are you sure you want to reboot the selected servers? Running VMs on them will be shut down."),
+    ),
+    PowerCommand(
+        "host_shutdown",
+        N_("Shut &Down"),
+        "host",
+        "host.shutdown",
+        (),
+        N_("Shutting down server '{name}'"),
+        "shutdown",
+        None,
+        N_("Shut Down Server"),
+        N_(
+            "Are you sure you want to shut down '{name}'? Running VMs on this server will be shut down, "
+            "and you will need to power the server on at its console."
+        ),
+        N_("Are you sure you want to shut down the selected servers? Running VMs on them will be shut down."),
+    ),
+)
+
+START_ON = PowerCommand(
+    "start_on", N_("Start on Ser&ver"), "VM", "VM.start_on", (False, False), N_("Starting VM '{name}' on '{host}'")
+)
+
+
+def targets(command: PowerCommand, objects: list[Any]) -> list[Any]:
+    """The selected objects the command applies to (its class only)."""
+    if command.cls == "VM":
+        return [o for o in objects if getattr(o, "cls", None) == "VM" and o.is_real_vm]
+    return [o for o in objects if getattr(o, "cls", None) == command.cls]
+
+
+def availability(command: PowerCommand, objects: list[Any]) -> tuple[bool, str]:
+    """Whether ``command`` can run on the selection, and why not."""
+    objs = targets(command, objects)
+    if not objs:
+        return False, ""
+    return model_commands.can_run(command.id, objs)
+
+
+def start_on_availability(vm: Any, host: Any) -> tuple[bool, str]:
+    """Whether ``vm`` can start on ``host`` (a Start on Server entry) and why not."""
+    if not host.is_live:
+        return False, _("The server is not reachable")
+    if not host.enabled:
+        return False, _("The server is in maintenance mode")
+    storage_host = vm.storage_host(ignore_cds=True)
+    if storage_host is not None and storage_host.ref != host.ref:
+        return False, _("The VM's storage is not available on this server")
+    return True, ""
+
+
+async def run(
+    parent: QWidget | None,
+    history: OperationHistory,
+    command: PowerCommand,
+    objects: list[Any],
+    *extra: Any,
+    confirm: bool = True,
+) -> list[Operation]:
+    """Confirm (where XenCenter asks), then run the command on every target as an operation."""
+    objs = targets(command, objects)
+    if not objs:
+        return []
+    if confirm and command.confirm_one is not None and command.confirm_title is not None:
+        text = (
+            str(command.confirm_one).format(name=objs[0].name)
+            if len(objs) == 1
+            else str(command.confirm_many or command.confirm_one).format(name=objs[0].name)
+        )
+        if not await ask(parent, str(command.confirm_title), text, warning=True):
+            return []
+    ops = []
+    for obj in objs:
+        ops.append(_start(parent, history, command, obj, *extra))
+    return ops
+
+
+def _start(
+    parent: QWidget | None, history: OperationHistory, command: PowerCommand, obj: Any, *extra: Any
+) -> Operation:
+    conn = obj.connection
+    ref = obj.ref
+    host_name = extra[0].name if extra and hasattr(extra[0], "name") else ""
+    args = tuple(e.ref if hasattr(e, "ref") else e for e in extra) + command.args
+    title = str(command.title).format(name=obj.name, host=host_name)
+
+    async def work(progress: Callable[[float], None]) -> None:
+        if command.cls == "host":
+            await _prepare_host(conn, obj, progress)
+        await conn.run_task(command.method, ref, *args, progress=progress)
+
+    op = history.start(title, conn.friendly_name, work)
+
+    def report() -> None:
+        if op.state is OpState.FAILED:
+            op.changed.disconnect(report)
+            show_error(parent, title, op.error)
+
+    op.changed.connect(report)
+    return op
+
+
+async def _prepare_host(conn: Any, host: Any, progress: Callable[[float], None]) -> None:
+    """Before a host reboot or shutdown: disable it and shut its VMs down (as XenCenter does)."""
+    await conn.call("host.disable", host.ref)
+    vms = [vm for vm in host.resident_vms if vm.is_running or vm.power_state == "Paused"]
+    for i, vm in enumerate(vms):
+        try:
+            await conn.run_task("VM.clean_shutdown", vm.ref)
+        except Exception:
+            await conn.run_task("VM.hard_shutdown", vm.ref)
+        progress((i + 1) / (len(vms) + 1) * 0.5)

@@ -1,0 +1,1 @@
+"""Dialogs of the console (Add Server, certificates, options, about)."""

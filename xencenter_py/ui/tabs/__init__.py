@@ -1,0 +1,1 @@
+"""Tab pages shown for the selection (General, Search; later issues add more)."""

@@ -1,0 +1,87 @@
+"""The Search tab: a grid of the selected objects (the only tab for a multi-selection)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from xencenter_py.i18n import format_bytes, format_number
+from xencenter_py.i18n import gettext as _
+from xencenter_py.ui.tabs.base import TabPage
+
+
+def object_kind(obj: Any) -> str:
+    """The translated type of an object as the search grid names it."""
+    cls = getattr(obj, "cls", "")
+    if cls == "VM":
+        if obj.is_snapshot:
+            return _("Snapshot")
+        if obj.is_template:
+            return _("Template")
+        return _("VM")
+    return {
+        "pool": _("Pool"),
+        "host": _("Server"),
+        "SR": _("Storage"),
+        "network": _("Network"),
+        "VDI": _("Virtual disk"),
+    }.get(cls, cls)
+
+
+def _row(obj: Any) -> list[str]:
+    cls = getattr(obj, "cls", "")
+    state = memory = cpus = address = ""
+    if cls == "VM":
+        state = obj.friendly_power_state if obj.is_real_vm else ""
+        memory = format_bytes(obj.memory_static_max) if obj.memory_static_max else ""
+        cpus = format_number(obj.vcpus)
+        address = ", ".join(obj.ip_addresses())
+    elif cls == "host":
+        memory = format_bytes(obj.memory_total) if obj.memory_total else ""
+        cpus = format_number(obj.cpu_count)
+        address = obj.address
+    elif cls == "SR":
+        memory = format_bytes(obj.physical_size) if obj.physical_size else ""
+    return [obj.name, object_kind(obj), state, memory, cpus, address]
+
+
+class SearchTab(TabPage):
+    key = "search"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("searchTab")
+        self.table = QTableWidget(0, 6)
+        self.table.setObjectName("searchResults")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSortingEnabled(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        self.retranslate()
+
+    def title(self) -> str:
+        return _("Search")
+
+    @classmethod
+    def applies_to(cls, objects: list[Any]) -> bool:
+        return bool(objects)
+
+    def retranslate(self) -> None:
+        self.table.setHorizontalHeaderLabels(
+            [_("Name"), _("Type"), _("Power state"), _("Memory"), _("CPUs"), _("Address")]
+        )
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.table.setSortingEnabled(False)
+        rows = [_row(o) for o in self.objects if getattr(o, "exists", True)]
+        self.table.setRowCount(len(rows))
+        for r, values in enumerate(rows):
+            for c, value in enumerate(values):
+                self.table.setItem(r, c, QTableWidgetItem(value))
+        self.table.setSortingEnabled(True)

@@ -1,0 +1,215 @@
+"""The navigation tree as a Qt item model, kept in step with the model's NavigationTree.
+
+The model mirrors the tree's shape in small ``_Item`` records (key, node, parent,
+children) and applies the tree's deltas one by one between the matching
+``begin*``/``end*`` calls, so views keep their selection and expansion: a VM that starts
+*moves* under its host (``beginMoveRows``) and stays selected. ``modelReset`` happens
+only when a whole new tree is attached (view switch, search, options).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from xencenter_py.ui import icons
+
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+NODE_ROLE = Qt.ItemDataRole.UserRole + 2
+KIND_ROLE = Qt.ItemDataRole.UserRole + 3
+ICON_NAME_ROLE = Qt.ItemDataRole.UserRole + 4
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class _Item:
+    __slots__ = ("__weakref__", "children", "key", "node", "parent", "rows")
+
+    def __init__(self, node: Any, parent: _Item | None) -> None:
+        self.key = node.key
+        self.node = node
+        self.parent = parent
+        self.children: list[_Item] = []
+        self.rows: dict[Any, int] | None = None  # child key -> row, rebuilt lazily
+
+    def row_of(self, child: _Item) -> int:
+        if self.rows is None:
+            self.rows = {c.key: i for i, c in enumerate(self.children)}
+        return self.rows[child.key]
+
+    def dirty(self) -> None:
+        self.rows = None
+
+
+class NavigationModel(QAbstractItemModel):
+    """Qt adapter over a ``NavigationTree``; the invisible root is the tree's root node's parent."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.tree: Any = None
+        self._root: _Item | None = None  # holds the tree root as its only child
+        self._items: dict[Any, _Item] = {}
+        self._unsubscribe: Any = None
+
+    # -- attaching a tree -------------------------------------------------------------
+    def set_tree(self, tree: Any) -> None:
+        """Show ``tree`` (a full reset) and follow its deltas from now on."""
+        self.beginResetModel()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.tree = tree
+        self._items = {}
+        self._root = None
+        if tree is not None:
+            holder = _Holder()
+            self._root = _Item(holder, None)
+            self._root.children.append(self._mirror(tree.root, self._root))
+            self._unsubscribe = tree.add_listener(self)
+        self.endResetModel()
+
+    def _mirror(self, node: Any, parent: _Item) -> _Item:
+        item = _Item(node, parent)
+        self._items[item.key] = item
+        item.children = [self._mirror(child, item) for child in node.children]
+        return item
+
+    def _forget(self, item: _Item) -> None:
+        self._items.pop(item.key, None)
+        for child in item.children:
+            self._forget(child)
+
+    # -- deltas from the NavigationTree ------------------------------------------------
+    def inserted(self, parent_key: Any, row: int, node: Any) -> None:
+        parent = self._items[parent_key]
+        self.beginInsertRows(self._index_of(parent), row, row)
+        item = _Item(node, parent)  # its children are announced by their own inserts
+        self._items[item.key] = item
+        parent.children.insert(row, item)
+        parent.dirty()
+        self.endInsertRows()
+
+    def removed(self, parent_key: Any, row: int, key: Any) -> None:
+        parent = self._items[parent_key]
+        self.beginRemoveRows(self._index_of(parent), row, row)
+        item = parent.children.pop(row)
+        parent.dirty()
+        self._forget(item)
+        self.endRemoveRows()
+
+    def moved(self, old_parent: Any, old_row: int, new_parent: Any, new_row: int, key: Any) -> None:
+        """``new_row`` is the row in the new parent after the move (list.insert semantics)."""
+        src, dst = self._items[old_parent], self._items[new_parent]
+        if src is dst and old_row == new_row:
+            return
+        # Qt wants the destination row as it is *before* the item leaves its old place.
+        qt_row = new_row + 1 if src is dst and new_row > old_row else new_row
+        if not self.beginMoveRows(self._index_of(src), old_row, old_row, self._index_of(dst), qt_row):
+            # Qt refuses no-op moves; fall back to remove + insert of the same node.
+            item = src.children[old_row]
+            self.removed(old_parent, old_row, key)
+            self.inserted(new_parent, new_row, item.node)
+            return
+        item = src.children.pop(old_row)
+        src.dirty()
+        dst.children.insert(new_row, item)
+        dst.dirty()
+        item.parent = dst
+        self.endMoveRows()
+
+    def changed(self, key: Any) -> None:
+        item = self._items.get(key)
+        if item is None:
+            return
+        index = self._index_of(item)
+        self.dataChanged.emit(index, index)
+
+    # -- lookups -----------------------------------------------------------------------
+    def _index_of(self, item: _Item) -> QModelIndex:
+        if item.parent is None:
+            return QModelIndex()
+        return self.createIndex(item.parent.row_of(item), 0, item)
+
+    def index_for_key(self, key: Any) -> QModelIndex:
+        item = self._items.get(key)
+        return self._index_of(item) if item is not None else QModelIndex()
+
+    def _item(self, index: Index) -> _Item | None:
+        if not index.isValid():
+            return self._root
+        return index.internalPointer()
+
+    def node(self, index: Index) -> Any:
+        item = self._item(index)
+        return None if item is None or item is self._root else item.node
+
+    def keys(self) -> list[Any]:
+        return list(self._items)
+
+    # -- QAbstractItemModel --------------------------------------------------------------
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        item = self._item(parent)
+        if item is None or column != 0 or not 0 <= row < len(item.children):
+            return QModelIndex()
+        return self.createIndex(row, 0, item.children[row])
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not index.isValid():
+            return QModelIndex()
+        item: _Item = index.internalPointer()
+        parent = item.parent
+        if parent is None or parent is self._root:
+            return QModelIndex()
+        return self._index_of(parent)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        item = self._item(parent)
+        return len(item.children) if item is not None else 0
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 1
+
+    def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return self.rowCount(parent) > 0
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        node = index.internalPointer().node
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(node.label)
+        if role == Qt.ItemDataRole.DecorationRole:
+            return icons.icon(node.icon)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return str(node.label)
+        if role == Qt.ItemDataRole.ForegroundRole and node.grey:
+            return QBrush(QColor("#808080"))
+        if role == KEY_ROLE:
+            return node.key
+        if role == NODE_ROLE:
+            return node
+        if role == KIND_ROLE:
+            return node.kind
+        if role == ICON_NAME_ROLE:
+            return node.icon
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
+class _Holder:
+    """Stand-in node for the invisible root above the tree's own root."""
+
+    key = "\x00invisible-root"
+    label = ""
+    icon = ""
+    kind = ""
+    grey = False
+    children: tuple[()] = ()
