@@ -68,3 +68,36 @@ def test_evacuation_reports_blockers_then_empties_the_host(x: Any) -> None:
     assert guests == []
     assert x.VM.get_power_state(vm_by_name(x, "Web Server 1")) == "Running"
     x.host.enable(host)
+
+
+def test_storage_motion_moves_disks_networks_and_the_domain(x: Any) -> None:
+    """XenCenter's migrate wizard: migrate_receive token, assert_can_migrate, Async migrate_send."""
+    local = vm_by_name(x, "営業部ファイルサーバー")
+    source = x.VM.get_resident_on(local)
+    target = next(h for h in x.host.get_all() if h != source and x.host.get_enabled(h))
+    vdis = [x.VBD.get_VDI(b) for b in x.VM.get_VBDs(local) if x.VBD.get_type(b) == "Disk"]
+    plugged = {(p["SR"], p["host"]) for p in x.PBD.get_all_records().values() if p["currently_attached"]}
+    shared = next(
+        sr
+        for sr, rec in x.SR.get_all_records().items()
+        if rec["shared"] and rec["content_type"] != "iso" and int(rec["physical_size"]) > 0 and (sr, target) in plugged
+    )
+    management = x.PIF.get_network(x.host.get_management_interface(target))
+    dest = x.host.migrate_receive(target, management, {})
+    assert dest["host"] == target and {"SM", "xenops", "master", "session_id"} <= set(dest)
+    with pytest.raises(XenAPI.Failure) as err:
+        x.VM.assert_can_migrate(local, dest, True, {}, {}, {}, {})
+    assert details(err)[:2] == ["VM_REQUIRES_SR", local]
+    vdi_map = dict.fromkeys(vdis, shared)
+    x.VM.assert_can_migrate(local, dest, True, vdi_map, {}, {}, {})
+    used_before = int(x.SR.get_physical_utilisation(shared))
+    record = wait_task(x, x.Async.VM.migrate_send(local, dest, True, vdi_map, {}, {}, {}))
+    assert record["status"] == "success", record["error_info"]
+    assert record["result"] == f"<value>{local}</value>"
+    assert x.VM.get_resident_on(local) == target and x.VM.get_power_state(local) == "Running"
+    assert all(x.VDI.get_SR(v) == shared for v in vdis)
+    assert int(x.SR.get_physical_utilisation(shared)) > used_before
+    remote = dict(dest, host="OpaqueRef:another-pool-host")
+    with pytest.raises(XenAPI.Failure) as err:
+        x.VM.assert_can_migrate(local, remote, True, {}, {}, {}, {})
+    assert details(err)[0] == "VM_MIGRATE_FAILED"

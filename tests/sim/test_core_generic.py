@@ -115,5 +115,5 @@ def test_generic_messages_over_xmlrpc(core_sim: SimProcess) -> None:
 
 def test_unimplemented_messages_say_so(rpc: Rpc) -> None:
     with pytest.raises(XenAPI.Failure) as e:
-        rpc.call("pool.certificate_sync")
-    assert failure(e) == ["NOT_IMPLEMENTED", "pool.certificate_sync"]
+        rpc.call("pool.emergency_transition_to_master")
+    assert failure(e) == ["NOT_IMPLEMENTED", "pool.emergency_transition_to_master"]

@@ -278,3 +278,64 @@ def test_rrd_updates_for_a_chosen_host(demo_sim: SimProcess) -> None:
     assert vm_entries == resident
     default = httpx.get(demo_sim.url + "/rrd_updates", params={**q, "host_uuid": ""}).text
     assert hosts[master]["uuid"] in default and uuid not in default
+
+
+def _exchange(sim: SimProcess, payload: bytes) -> bytes:
+    """Send raw bytes and return what the server answers before closing or going quiet."""
+    parts = urlsplit(sim.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as s:
+        s.sendall(payload)
+        return s.recv(4096)
+
+
+@pytest.mark.parametrize(
+    ("payload", "status"),
+    [
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n<methodCall>", b" 413 "),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n", b" 400 "),
+        (b"POST / HTTP/1.1\r\nHost: x\r\n" + b"X-H: 1\r\n" * 5000 + b"\r\n", b" 400 "),
+        (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\0" * 64, b" 400 "),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", b" 400 "),
+    ],
+    ids=["huge-announced-body", "huge-header", "too-many-headers", "tls-on-http", "bad-chunking"],
+)
+def test_hostile_requests_get_an_immediate_http_error(core_sim: SimProcess, payload: bytes, status: bytes) -> None:
+    """Answered at once (no waiting for a body that will never come), and the server goes on."""
+    assert status in _exchange(core_sim, payload).split(b"\r\n", 1)[0]
+    _alive(core_sim)
+
+
+def test_slow_clients_do_not_hold_up_others(core_sim: SimProcess) -> None:
+    parts = urlsplit(core_sim.url)
+    slow = [socket.create_connection((parts.hostname, parts.port), timeout=5) for _ in range(100)]
+    try:
+        for s in slow:
+            s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n<?xml")
+        started = time.monotonic()
+        _alive(core_sim)
+        assert time.monotonic() - started < 2.0
+    finally:
+        for s in slow:
+            s.close()
+
+
+def test_paths_and_methods(core_sim: SimProcess) -> None:
+    root = httpx.get(core_sim.url)
+    assert root.status_code == 200 and "text/html" in root.headers["content-type"]
+    assert httpx.get(core_sim.url.rstrip("/") + "/no/such/path").status_code == 404
+    assert httpx.post(core_sim.url.rstrip("/") + "/no/such/path", content=b"x").status_code == 404
+    assert httpx.get(core_sim.jsonrpc_url).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'[{"jsonrpc":"2.0","method":"pool.get_all","params":[],"id":1}]', b"batch requests are not supported"),
+        (b'{"jsonrpc":"2.0","method":"pool.get_all","params":[]}', b"id must be"),
+        (b'{"jsonrpc":"2.0","method":"pool.get_all","params":{"a":1},"id":1}', b"params must be an array"),
+    ],
+)
+def test_jsonrpc_shapes_xapi_does_not_take_are_named(core_sim: SimProcess, body: bytes, reason: bytes) -> None:
+    r = httpx.post(core_sim.jsonrpc_url, content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 500 and reason in r.content
+    _alive(core_sim)

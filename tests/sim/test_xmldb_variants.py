@@ -44,7 +44,9 @@ def newer_dump(path: Path) -> dict[str, str]:
     ET.SubElement(manifest, "pair", key="xapi_build", value="25.6.0")
     # Tables of classes our datamodel has never heard of, one with a row VMs point to.
     group = ET.SubElement(root, "table", name="VM_group")
-    ET.SubElement(group, "row", ref=NEW_GROUP, _ref=NEW_GROUP, uuid="1b5e", name__label="anti", placement="anti-affinity")
+    ET.SubElement(
+        group, "row", ref=NEW_GROUP, _ref=NEW_GROUP, uuid="1b5e", name__label="anti", placement="anti-affinity"
+    )
     ET.SubElement(root, "table", name="Driver_variant")
     # Newer xapi does not store one-to-many sets: drop them all.
     sets = {(cls, column) for cls, column, _c, _f in RELATIONS}

@@ -36,6 +36,8 @@ def parse_request(body: bytes) -> Request:
         obj = json.loads(body)
     except (ValueError, UnicodeDecodeError) as e:
         raise JsonRpcParseError(f"Jsonrpc.Malformed_method_request({e})") from None
+    if isinstance(obj, list):
+        raise JsonRpcParseError("Jsonrpc.Malformed_method_request(batch requests are not supported)")
     if not isinstance(obj, dict):
         raise JsonRpcParseError("Jsonrpc.Malformed_method_request(not an object)")
     v2 = obj.get("jsonrpc") == "2.0"

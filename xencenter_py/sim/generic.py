@@ -9,14 +9,16 @@ classes with records (``session``, ``role``) are tables the simulator keeps itse
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Callable
 from typing import Any
 
-from xencenter_py.datamodel import ClassDef, Message, load
+from xencenter_py.datamodel import ClassDef, Message, format_datetime, load
 from xencenter_py.sim.dispatch import Handler
 from xencenter_py.sim.errors import XapiError
 from xencenter_py.sim.operations import Call
+from xencenter_py.sim.xmldb import format_float
 
 
 def table(call: Call, cls: str) -> dict[str, dict[str, Any]]:
@@ -244,9 +246,21 @@ Predicate = Callable[[dict[str, Any]], bool]
 
 
 def _text(v: Any) -> str:
+    """A field as the database writes it, which is what xapi's filters compare against."""
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, float):
+        return format_float(v)
+    if isinstance(v, _dt.datetime):
+        return format_datetime(v)
     return str(v)
+
+
+def _field(rec: dict[str, Any], name: str) -> Any:
+    """Filters name database columns (``name__label``); the API spelling is accepted too."""
+    if name in rec:
+        return rec[name]
+    return rec.get(name.replace("__", "_"), "")
 
 
 def parse_expr(expr: str) -> Predicate:
@@ -295,7 +309,7 @@ def parse_expr(expr: str) -> Predicate:
         return ("lit", take("str"))
 
     def value(side: Any, rec: dict[str, Any]) -> str:
-        return _text(rec.get(side[1], "")) if side[0] == "field" else side[1]
+        return _text(_field(rec, side[1])) if side[0] == "field" else side[1]
 
     def primary() -> Predicate:
         tok = peek()

@@ -34,6 +34,7 @@ BIG_ANSWER = 2000
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "X-Requested-With"}
 
 SIM_KEY: web.AppKey[Simulator] = web.AppKey("simulator", Simulator)
+MAX_BODY_KEY: web.AppKey[int] = web.AppKey("max_body", int)
 
 
 def _error_page(status: int, detail: str) -> web.Response:
@@ -151,9 +152,23 @@ async def handle_vm_rrd(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type=ctype, charset="utf-8")
 
 
+async def handle_root_page(request: web.Request) -> web.Response:
+    """``GET /``: xapi serves a small welcome page there; so do we (browsers, probes)."""
+    body = (
+        "<html><head><title>XenServer</title></head><body><h1>xencenter-py pool simulator</h1>"
+        "<p>This server speaks the XenAPI: XML-RPC at <code>/</code>, JSON-RPC at <code>/jsonrpc</code>.</p>"
+        "</body></html>"
+    )
+    return web.Response(text=body, content_type="text/html")
+
+
 @web.middleware
 async def _robust(request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
     """Every failure becomes an HTTP answer; the server itself never goes down."""
+    limit = request.app[MAX_BODY_KEY]
+    if request.content_length is not None and request.content_length > limit:
+        # Refuse before reading: a client announcing a huge body must not hold the connection.
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
     try:
         return await handler(request)  # type: ignore[no-any-return]
     except web.HTTPException:
@@ -168,8 +183,10 @@ async def _robust(request: web.Request, handler: Callable[[web.Request], Any]) -
 def make_app(sim: Simulator, *, max_body: int = MAX_BODY) -> web.Application:
     app = web.Application(client_max_size=max_body, middlewares=[_robust])
     app[SIM_KEY] = sim
+    app[MAX_BODY_KEY] = max_body
     for path in ("/", "/RPC2", "/json"):
         app.router.add_post(path, handle_xmlrpc)
+    app.router.add_get("/", handle_root_page)
     app.router.add_route("POST", "/jsonrpc", handle_jsonrpc)
     app.router.add_route("OPTIONS", "/jsonrpc", handle_jsonrpc)
     app.router.add_get("/rrd_updates", handle_rrd_updates)

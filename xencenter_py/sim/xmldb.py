@@ -1,12 +1,17 @@
 """XAPI's XML database format (protocol notes §11): load real dumps, write our own.
 
-:func:`load` reads every table and row of a ``state.db``-style dump (schemas 5.55 onwards),
-keeps refs and uuids, decodes each value by its datamodel type (``%`` whitespace escapes,
-S-expression sets and maps in either quote style), defaults the fields older schemas lack,
-applies xapi's upgrade rules, rebuilds one-to-many sets from the reverse references, and
-wakes the pool up (hosts live, storage plugged, metrics present) so its running VMs keep
-running and its halted VMs can start. Everything is parsed and checked before the store
-is touched, so a damaged file leaves the store as it was and raises :class:`DatabaseError`.
+:func:`load` streams every table and row of a ``state.db``-style dump (schemas 5.55
+onwards, plain or gzip-compressed), keeps refs and uuids, decodes each value by its
+datamodel type (``%`` whitespace escapes, S-expression sets and maps in either quote
+style), defaults the fields older schemas lack, applies xapi's upgrade rules, rebuilds
+one-to-many sets from the reverse references, and wakes the pool up (hosts live, storage
+plugged, metrics present) so its running VMs keep running and its halted VMs can start.
+
+Dumps from newer servers than our datamodel load too: unknown tables and columns are
+skipped, enum values we do not know are kept verbatim. Hand-made dumps without a manifest
+(XenCenter's test fixtures) are accepted, and a missing pool row is made. Everything is
+parsed and checked before the store is touched, so a damaged file leaves the store as it
+was and raises :class:`DatabaseError` naming the table, row and column.
 
 :func:`dump` writes the store in the same format; loading that file gives back the same
 refs, uuids and field values.
@@ -131,15 +136,16 @@ def _bool(text: str) -> bool:
 
 
 def _int(text: str) -> int:
-    """Decimal ints; an integral float (``"1."``) is accepted, anything else is damage."""
+    """Decimal ints; a float (``"1."``, or ``"2.5"`` where a later schema made the field a
+    float) is rounded; anything that is not a number at all is damage."""
     text = text.strip() or "0"
     try:
         return int(text)
     except ValueError:
         value = float(text)
-        if not value.is_integer():
+        if math.isnan(value) or math.isinf(value):
             raise
-        return int(value)
+        return round(value)
 
 
 _NULL_DATE = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
@@ -379,9 +385,7 @@ def _decode_row(table: _Table, index: int, attrib: dict[str, str], minor: int, s
         try:
             value = convert(unprotect(raw))
         except (ValueError, TypeError) as e:
-            raise DatabaseError(
-                f"table {table.name}, row {ref}: column {col} is damaged ({e}): {raw[:80]!r}"
-            ) from None
+            raise DatabaseError(f"table {table.name}, row {ref}: column {col} is damaged ({e}): {raw[:80]!r}") from None
         if is_set:
             stored[field_name] = value
         rec[field_name] = value
@@ -401,6 +405,14 @@ def _open(path: str | os.PathLike[str]) -> IO[bytes]:
         return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     raw.seek(0)
     return raw
+
+
+def _drop(parent: ET.Element, child: ET.Element) -> None:
+    """Free a decoded element (it may sit deeper in an odd file: then it is just cleared)."""
+    try:
+        parent.remove(child)
+    except ValueError:
+        child.clear()
 
 
 def _read(path: str | os.PathLike[str], dm: Datamodel) -> tuple[dict[str, str], list[_Row]]:
@@ -443,15 +455,15 @@ def _read(path: str | os.PathLike[str], dm: Datamodel) -> tuple[dict[str, str], 
                 pairs[elem.get("key", "")] = elem.get("value", "")
             elif tag == "manifest":
                 minor = _check_manifest(pairs)
-                root.remove(elem)
+                _drop(root, elem)
             elif tag == "row":
                 index += 1
                 if table is not None:
                     rows.append(_decode_row(table, index, dict(elem.attrib), minor or 0, seen))
                 if element is not None:
-                    element.remove(elem)
+                    _drop(element, elem)
             elif tag == "table":
-                root.remove(elem)
+                _drop(root, elem)
                 element = table = None
     if minor is None or (not tables and "schema_major_vsn" not in pairs):
         raise DatabaseError("not a XAPI database: there is no <manifest> with the schema version")

@@ -34,7 +34,8 @@ def sr_free(store: Store, sr: str) -> int | None:
     return rec["physical_size"] - rec["physical_utilisation"]
 
 
-def _account(store: Store, sr: str, physical: int, virtual: int) -> None:
+def account(store: Store, sr: str, physical: int, virtual: int) -> None:
+    """Add (or, negative, give back) space used on an SR."""
     rec = store.get("SR", sr)
     store.update(
         "SR",
@@ -86,7 +87,7 @@ def new_vdi(
         **fields,
     }
     ref = store.add("VDI", record)
-    _account(store, sr, used, size)
+    account(store, sr, used, size)
     return ref
 
 
@@ -98,7 +99,7 @@ def destroy_vdi(store: Store, vdi: str) -> None:
             store.update("VBD", vbd, {"VDI": NULL_REF, "empty": True})
     store.delete("VDI", vdi)
     if store.exists("SR", rec["SR"]):
-        _account(store, rec["SR"], -rec["physical_utilisation"], -rec["virtual_size"])
+        account(store, rec["SR"], -rec["physical_utilisation"], -rec["virtual_size"])
 
 
 def copy_fields(rec: dict[str, Any]) -> dict[str, Any]:
@@ -203,7 +204,7 @@ async def _resize(call: Call, vdi: str, size: int, op: str) -> None:
     async with in_progress(call, "VDI", vdi, op):
         await work(call, 1.0, 0.0, 0.9, 1)
         store.update("VDI", vdi, {"virtual_size": size, "physical_utilisation": rec["physical_utilisation"] + physical})
-        _account(store, rec["SR"], physical, grow)
+        account(store, rec["SR"], physical, grow)
 
 
 @implements("VDI.resize")
