@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from tests.conftest import SimProcess
 from tests.ui.conftest import connect_via_dialog, message_boxes, wait_dialog
+from tests.ui.test_migrate import drag_events
 from xencenter_py.i18n.qt import switch_language
 from xencenter_py.ui import commands
 from xencenter_py.ui.aio import show_error
@@ -64,7 +65,8 @@ class Walker:
             return
         self.seen += 1
         plain = text.replace("&", "")
-        leftovers = [w for w in WORD.findall(plain) if w not in ALLOWED and w.lower() not in self.names]
+        words = [w.strip("'") for w in WORD.findall(plain)]  # quotes around names are not part of them
+        leftovers = [w for w in words if w not in ALLOWED and w.lower() not in self.names]
         if leftovers:
             self.english.append(f"{where}: {text!r} ({', '.join(leftovers)})")
 
@@ -136,24 +138,17 @@ def _ancestors(w: QWidget, top: QWidget) -> Iterator[QWidget]:
 
 
 def object_names(window: Any) -> set[str]:
-    """Every word of every string the pools hold (names, descriptions...): object names."""
+    """Every word of the names, descriptions and tags the pools hold: object names, which stay
+    as they are in any language (field names and enum values are not: they must not hide
+    English left in the user interface)."""
     words: set[str] = set()
-
-    def add(value: Any) -> None:
-        if isinstance(value, str):
-            words.update(w.lower() for w in WORD.findall(value))
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                add(k)
-                add(v)
-        elif isinstance(value, (list, tuple)):
-            for v in value:
-                add(v)
-
     for conn in window.manager.connections:
         for cls in conn.cache.classes():
             for obj in conn.cache.all(cls):
-                add(obj.record)
+                rec = obj.record
+                for text in (rec.get("name_label"), rec.get("name_description"), *(rec.get("tags") or ())):
+                    if isinstance(text, str):
+                        words.update(w.lower().strip("'") for w in WORD.findall(text))
     return words
 
 
@@ -177,12 +172,35 @@ def test_everything_in_japanese(qtbot: Any, window: Any, demo_sim: SimProcess, j
     walker = Walker(object_names(window))
     qtbot.waitUntil(lambda: window.navigation_tree.node(window.navigation_tree.root.key) is not None)
 
-    # Main window, menus (including the dynamic Start on Server list), toolbar, status bar.
-    select(window, qtbot, lambda n: n.kind == "vm" and n.icon == "vm-halted")
-    window._fill_start_on()
+    # Main window, menus (including the dynamic Resume on / Migrate to / Start on Server lists,
+    # once the pool's boot checks have refined them), toolbar, status bar.
+    for command_id in ("resume_on", "migrate", "start_on"):
+        command = window.host_menus[command_id][0]
+        select(window, qtbot, lambda n, c=command: n.kind == "vm" and commands.availability(c, [n.obj])[0])
+        window.fill_host_menu(command_id)
+        assert window.host_menus[command_id][1].actions(), command_id
+        qtbot.waitUntil(lambda: not [t for t in asyncio.all_tasks() if "_refine_host_menu" in repr(t.get_coro())])
+        walker.menu(window.menus["vm"], f"menu[{command_id}]")
     for menu in window.menus.values():
         walker.menu(menu, "menu")
     walker.widget(window, "main")
+
+    # Dragging a VM onto another server: the status bar's hint and the confirmation.
+    vm_node, host_node = next(
+        (v, h)
+        for _d, v in window.navigation_tree.walk()
+        if v.kind == "vm"
+        for _e, h in window.navigation_tree.walk()
+        if h.kind == "host" and window.can_drop([v], h)[0]
+    )
+    model = window.navigation.model
+    accepted, hint = drag_events(window, model.mimeData([model.index_for_key(vm_node.key)]), host_node)
+    assert accepted
+    walker.text("drop hint", hint)
+    box = wait_dialog(qtbot, QMessageBox)
+    walker.widget(box, "migrate confirmation")
+    box.button(QMessageBox.StandardButton.No).click()
+    qtbot.waitUntil(lambda: not message_boxes())
 
     # General tab for each kind of object, and the Search tab for a multi-selection.
     kinds = {
@@ -232,6 +250,9 @@ def test_everything_in_japanese(qtbot: Any, window: Any, demo_sim: SimProcess, j
     walker.widget(window, "events")
     window.navigation.show_notification_page(NotificationPage.ALERTS)
     walker.widget(window, "alerts")
+    alerts = window.alerts_page.tree
+    for row in range(alerts.topLevelItemCount()):  # the pools' English bodies get Japanese titles
+        walker.text("alert title", alerts.topLevelItem(row).text(0))
     gate.set()
     window.navigation.set_mode(Mode.INFRASTRUCTURE)
 

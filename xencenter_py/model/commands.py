@@ -154,9 +154,46 @@ def _vm_reason(command: str, vm: VM) -> str:
             "Paused": _("The VM is paused"),
         }
         return texts.get(state, _("The VM is in an unexpected state"))
-    if command in ("shutdown", "reboot", "suspend") and not vm.tools_detected:
+    if command in ("shutdown", "reboot", "suspend", "migrate") and not vm.tools_detected:
         return _("VM Tools are not installed in this VM")
     return _("The server does not allow this action on the VM now")
+
+
+def can_migrate_to(vms: Sequence[XenObject], host: XenObject) -> tuple[bool, str]:
+    """Whether every VM of ``vms`` can live-migrate to ``host`` (drag and drop, Migrate to
+    Server): the server allows ``pool_migrate`` now and the target is another live, enabled
+    server of the same pool that can reach the VM's disks. (enabled, translated reason)."""
+    if not vms:
+        return False, _("Nothing is selected")
+    if not isinstance(host, Host):
+        return False, _("This action applies to servers only")
+    for vm in vms:
+        ok, reason = _check_vm("migrate", vm)
+        if not ok:
+            return False, reason
+        ok, reason = _migrate_target(vm, host)  # type: ignore[arg-type]
+        if not ok:
+            return False, reason
+    return True, ""
+
+
+def _migrate_target(vm: VM, host: Host) -> tuple[bool, str]:
+    if host.connection is not vm.connection:
+        return False, _("The VM can only be migrated to a server of its own pool")
+    current = vm.resident_on
+    if current is not None and current.ref == host.ref:
+        return False, _("Current server")
+    if not host.is_live:
+        return False, _("The server is not reachable")
+    if not host.enabled:
+        return False, _("The server is in maintenance mode")
+    disks_host = vm.storage_host(ignore_cds=True)
+    if disks_host is not None and disks_host.ref != host.ref:
+        return False, _("The VM's storage is not available on this server")
+    cd_host = vm.storage_host()
+    if cd_host is not None and cd_host.ref != host.ref:
+        return False, _("A CD from local storage is inserted in the VM; eject it before migrating")
+    return True, ""
 
 
 def _check_host(command: str, obj: Any) -> tuple[bool, str]:

@@ -189,6 +189,19 @@ class Connection:
         self._set_state(ConnectionState.CONNECTED)
         self._start_loop()
 
+    async def refresh(self) -> None:
+        """Reload every object on the current session now (F5), then follow events from the new
+        snapshot; a failure is left to the event loop, which reconnects as after any loss."""
+        if self.session is None or self.state is not ConnectionState.CONNECTED:
+            return
+        await self._stop_loop()
+        try:
+            await self._load(self.session)
+        except Exception:
+            log.info("refresh of %s failed", self.address, exc_info=True)
+        finally:
+            self._start_loop()
+
     def retarget(self, address: str) -> None:
         """Use another address for the next ``connect`` (e.g. the coordinator the user chose)."""
         self.address = address

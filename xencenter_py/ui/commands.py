@@ -7,6 +7,7 @@ shortcuts, icons, confirmations) and starts the operation with progress.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,9 @@ from xencenter_py.i18n import gettext as _
 from xencenter_py.model import commands as model_commands
 from xencenter_py.ui.aio import ask, show_error
 from xencenter_py.ui.operations import Operation, OperationHistory, OpState
+from xencenter_py.xapi.errors import Failure
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,8 @@ class PowerCommand:
     shortcut: str | None = None
     confirm_title: LazyString | None = None
     confirm_one: LazyString | None = None  # formatted with {name}
-    confirm_many: LazyString | None = None
+    confirm_many: LazyString | None = None  # formatted with {host} where it names one
+    warning: bool = True  # a warning (default No) rather than a plain question (default Yes)
 
 
 VM_COMMANDS: tuple[PowerCommand, ...] = (
@@ -148,8 +153,32 @@ HOST_COMMANDS: tuple[PowerCommand, ...] = (
     ),
 )
 
+HOST_POWER_ON = PowerCommand(
+    "host_power_on", N_("Power &On"), "host", "host.power_on", (), N_("Powering on server '{name}'"), "start"
+)
+
 START_ON = PowerCommand(
     "start_on", N_("Start on Ser&ver"), "VM", "VM.start_on", (False, False), N_("Starting VM '{name}' on '{host}'")
+)
+
+
+RESUME_ON = PowerCommand(
+    "resume_on", N_("Resume on Serv&er"), "VM", "VM.resume_on", (False, False), N_("Resuming VM '{name}' on '{host}'")
+)
+
+MIGRATE = PowerCommand(
+    "migrate",
+    N_("&Migrate to Server"),
+    "VM",
+    "VM.pool_migrate",
+    ({"live": "true"},),
+    N_("Migrating VM '{name}' to '{host}'"),
+    "migrate",
+    None,
+    N_("Migrate VM"),
+    N_("Are you sure you want to migrate '{name}' to '{host}'?"),
+    N_("Are you sure you want to migrate the selected VMs to '{host}'?"),
+    warning=False,
 )
 
 
@@ -168,6 +197,11 @@ def availability(command: PowerCommand, objects: list[Any]) -> tuple[bool, str]:
     return model_commands.can_run(command.id, objs)
 
 
+def migrate_availability(vms: list[Any], host: Any) -> tuple[bool, str]:
+    """Whether the VMs can live-migrate to ``host`` (a Migrate to Server entry, a drop)."""
+    return model_commands.can_migrate_to(vms, host)
+
+
 def start_on_availability(vm: Any, host: Any) -> tuple[bool, str]:
     """Whether ``vm`` can start on ``host`` (a Start on Server entry) and why not."""
     if not host.is_live:
@@ -178,6 +212,21 @@ def start_on_availability(vm: Any, host: Any) -> tuple[bool, str]:
     if storage_host is not None and storage_host.ref != host.ref:
         return False, _("The VM's storage is not available on this server")
     return True, ""
+
+
+async def server_check(vms: list[Any], host: Any) -> str:
+    """The pool's own verdict on running ``vms`` on ``host`` (its boot checks, which XenCenter
+    asks for every entry of the server menus): "" when they can, else the reason. A check
+    that cannot be made (connection lost) is no objection: the command itself will tell."""
+    for vm in vms:
+        try:
+            await vm.connection.call("VM.assert_can_boot_here", vm.ref, host.ref)
+        except Failure as failure:
+            return failure.message().rstrip("。.")
+        except Exception:
+            log.debug("boot check of %s on %s", vm.ref, host.ref, exc_info=True)
+            return ""
+    return ""
 
 
 async def run(
@@ -193,12 +242,10 @@ async def run(
     if not objs:
         return []
     if confirm and command.confirm_one is not None and command.confirm_title is not None:
-        text = (
-            str(command.confirm_one).format(name=objs[0].name)
-            if len(objs) == 1
-            else str(command.confirm_many or command.confirm_one).format(name=objs[0].name)
-        )
-        if not await ask(parent, str(command.confirm_title), text, warning=True):
+        host = extra[0].name if extra and hasattr(extra[0], "name") else ""
+        template = command.confirm_one if len(objs) == 1 else command.confirm_many or command.confirm_one
+        text = str(template).format(name=objs[0].name, host=host)
+        if not await ask(parent, str(command.confirm_title), text, warning=command.warning):
             return []
     ops = []
     for obj in objs:
@@ -216,7 +263,7 @@ def _start(
     title = str(command.title).format(name=obj.name, host=host_name)
 
     async def work(progress: Callable[[float], None]) -> None:
-        if command.cls == "host":
+        if command in HOST_COMMANDS:
             await _prepare_host(conn, obj, progress)
         await conn.run_task(command.method, ref, *args, progress=progress)
 

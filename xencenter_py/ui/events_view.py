@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from xencenter_py.i18n import format_datetime
 from xencenter_py.i18n import gettext as _
-from xencenter_py.ui import icons
+from xencenter_py.ui import alert_text, icons
 from xencenter_py.ui.operations import Operation, OperationHistory, OpState
 from xencenter_py.ui.widgets import Retranslating, set_bold
 
@@ -50,6 +50,7 @@ class EventsPage(Retranslating, QWidget):
         self.tree.setColumnCount(5)
         self.tree.setRootIsDecorated(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.header().setStretchLastSection(False)  # the message, not the buttons, gets the room
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2, 3, 4):
             self.tree.header().setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
@@ -184,14 +185,16 @@ class AlertsPage(Retranslating, QWidget):
             cache = getattr(conn, "cache", None)
             if cache is None:
                 continue
+            names = _ObjectNames(cache)
             for msg in cache.all("message"):
                 item = QTreeWidgetItem(
                     [
-                        msg.get("body", "") or msg.name,
+                        alert_text.title(msg, names.get(msg.get("cls", ""), msg.get("obj_uuid", ""))),
                         conn.friendly_name,
                         format_datetime(msg.get("timestamp")) if msg.get("timestamp") else "",
                     ]
                 )
+                item.setToolTip(0, alert_text.details(msg))
                 item.setIcon(
                     0, icons.icon("error" if msg.priority <= 2 else "warning" if msg.priority <= 4 else "info")
                 )
@@ -200,3 +203,18 @@ class AlertsPage(Retranslating, QWidget):
 
     def count(self) -> int:
         return self.tree.topLevelItemCount()
+
+
+class _ObjectNames:
+    """Names of the objects messages refer to (by class and uuid), indexed once per refresh."""
+
+    def __init__(self, cache: Any) -> None:
+        self.cache = cache
+        self.by_class: dict[str, dict[str, str]] = {}
+
+    def get(self, cls: str, uuid: str) -> str:
+        key = cls.lower()
+        if key not in self.by_class:
+            found = next((c for c in self.cache.classes() if c.lower() == key), None)
+            self.by_class[key] = {o.get("uuid", ""): o.name for o in self.cache.all(found)} if found else {}
+        return self.by_class[key].get(uuid, "") or uuid

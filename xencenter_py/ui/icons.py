@@ -81,6 +81,7 @@ _ICONS: dict[str, tuple[str, str | None, bool]] = {
     "reboot": ("action", "busy", False),
     "suspend": ("action", "suspended", False),
     "forceshutdown": ("action", "error", False),
+    "migrate": ("arrow-right", None, False),
     "addserver": ("host", "ok", False),
     "newpool": ("pool", "ok", False),
     "newstorage": ("storage", "ok", False),

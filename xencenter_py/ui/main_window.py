@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from xencenter_py.i18n import current_language
 from xencenter_py.i18n import gettext as _
 from xencenter_py.i18n.qt import switch_language
 from xencenter_py.model.connection import ConnectionState
@@ -35,7 +37,7 @@ from xencenter_py.ui.dialogs.add_server import AddServerDialog
 from xencenter_py.ui.dialogs.options import OptionsDialog
 from xencenter_py.ui.events_view import AlertsPage, EventsPage
 from xencenter_py.ui.navigation import Mode, NavigationPane, NotificationPage, stable_key
-from xencenter_py.ui.operations import OperationHistory
+from xencenter_py.ui.operations import OperationHistory, OpState
 from xencenter_py.ui.tabs.base import TabPage
 from xencenter_py.ui.tabs.general import GeneralTab
 from xencenter_py.ui.tabs.search import SearchTab
@@ -82,6 +84,7 @@ class MainWindow(Retranslating, QMainWindow):
         self._forward: list[list[str]] = []
         self._navigating = False
         self._ctrl_y_on_resume: bool | None = None
+        self._tree_language = ""
 
         self._build_actions()
         self._build_menus()
@@ -121,7 +124,7 @@ class MainWindow(Retranslating, QMainWindow):
         a = self._action
         self.act_add_server = a("addServer", "addserver", None, self.add_server)
         self.act_exit = a("exit", None, "Ctrl+Q", self.close)
-        self.act_refresh = a("refresh", None, "F5", self.rebuild_tree)
+        self.act_refresh = a("refresh", None, "F5", self.refresh)
         self.act_properties = a("properties", None, "F2", self.show_properties)
         self.act_new_vm = a("newVm", "newvm", "Ctrl+N", self.new_vm)
         self.act_options = a("options", None, None, self.show_options)
@@ -145,13 +148,24 @@ class MainWindow(Retranslating, QMainWindow):
         self.act_toolbar.setCheckable(True)
         self.act_toolbar.setChecked(True)
         self.power_actions: dict[str, QAction] = {}
-        for cmd in (*commands.VM_COMMANDS, *commands.HOST_COMMANDS):
+        for cmd in (*commands.VM_COMMANDS, *commands.HOST_COMMANDS, commands.HOST_POWER_ON):
             act = a(f"cmd_{cmd.id}", cmd.icon, cmd.shortcut)
             act.triggered.connect(lambda _c=False, c=cmd: self.run_command(c))
             self.power_actions[cmd.id] = act
-        self.start_on_menu = QMenu(self)
-        self.start_on_menu.setObjectName("startOnServerMenu")
-        self.start_on_menu.aboutToShow.connect(self._fill_start_on)
+        # Server lists of the VM menu: (command, menu object name, check(vms, host)).
+        self.host_menus: dict[str, tuple[commands.PowerCommand, QMenu, Any]] = {}
+        for command, name, check in (
+            (commands.RESUME_ON, "resumeOnServerMenu", lambda vms, h: commands.start_on_availability(vms[0], h)),
+            (commands.MIGRATE, "migrateToServerMenu", commands.migrate_availability),
+            (commands.START_ON, "startOnServerMenu", lambda vms, h: commands.start_on_availability(vms[0], h)),
+        ):
+            host_menu = QMenu(self)
+            host_menu.setObjectName(name)
+            host_menu.aboutToShow.connect(lambda c=command.id: self.fill_host_menu(c))
+            self.host_menus[command.id] = (command, host_menu, check)
+        self.start_on_menu = self.host_menus["start_on"][1]
+        self.resume_on_menu = self.host_menus["resume_on"][1]
+        self.migrate_menu = self.host_menus["migrate"][1]
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -160,6 +174,7 @@ class MainWindow(Retranslating, QMainWindow):
         def menu(name: str, *items: Any) -> QMenu:
             m = bar.addMenu("")
             m.setObjectName(f"{name}Menu")
+            m.setToolTipsVisible(True)  # a disabled command says why
             for item in items:
                 if item is None:
                     m.addSeparator()
@@ -200,6 +215,7 @@ class MainWindow(Retranslating, QMainWindow):
             self.act_add_server,
             None,
             p["host_reboot"],
+            p["host_power_on"],
             p["host_shutdown"],
             None,
             self.connect_menu,
@@ -208,6 +224,7 @@ class MainWindow(Retranslating, QMainWindow):
             self.act_properties,
         )
         self.lifecycle_menu = QMenu(self)
+        self.lifecycle_menu.setToolTipsVisible(True)
         self.lifecycle_menu.setObjectName("lifecycleMenu")
         for cid in (
             "start",
@@ -222,7 +239,17 @@ class MainWindow(Retranslating, QMainWindow):
             "force_reboot",
         ):
             self.lifecycle_menu.addSeparator() if cid is None else self.lifecycle_menu.addAction(p[cid])
-        menu("vm", self.act_new_vm, None, self.lifecycle_menu, self.start_on_menu, None, self.act_properties)
+        menu(
+            "vm",
+            self.act_new_vm,
+            None,
+            self.lifecycle_menu,
+            self.resume_on_menu,
+            self.migrate_menu,
+            self.start_on_menu,
+            None,
+            self.act_properties,
+        )
         menu("storage", self.act_properties)
         menu("templates", self.act_new_vm, None, self.act_properties)
         menu("tools", self.act_options)
@@ -261,6 +288,8 @@ class MainWindow(Retranslating, QMainWindow):
         self.navigation.search_changed.connect(self._search_changed)
         self.navigation.notification_page_changed.connect(self._notification_page)
         self.navigation.context_menu_requested.connect(self._context_menu)
+        self.navigation.model.drop_handler = self
+        self.navigation.tree.drop_hint.connect(self._show_drop_hint)
 
         self.title_icon = QLabel()
         self.title_label = QLabel()
@@ -382,8 +411,9 @@ class MainWindow(Retranslating, QMainWindow):
         self.act_add_server.setToolTip(_("Add a server or pool to xencenter-py"))
         self.connect_menu.setTitle(_("Co&nnect/Disconnect"))
         self.lifecycle_menu.setTitle(_("S&tart/Shut Down"))
-        self.start_on_menu.setTitle(str(commands.START_ON.text))
-        for cmd in (*commands.VM_COMMANDS, *commands.HOST_COMMANDS):
+        for command, host_menu, _check in self.host_menus.values():
+            host_menu.setTitle(str(command.text))
+        for cmd in (*commands.VM_COMMANDS, *commands.HOST_COMMANDS, commands.HOST_POWER_ON):
             self.power_actions[cmd.id].setText(str(cmd.text))
         for act in self.toolbar.actions():
             act.setIconText(without_mnemonic(act.text()))
@@ -397,6 +427,8 @@ class MainWindow(Retranslating, QMainWindow):
         self._update_counts()
         self._update_title()
         self._operations_changed()
+        if self.navigation_tree is not None and self._tree_language != current_language():
+            self.rebuild_tree()  # the tree's fixed labels (root, groups, "(hidden)") follow too
 
     # -- connections and tree ------------------------------------------------------------------
     def rebuild_tree(self) -> None:
@@ -405,10 +437,19 @@ class MainWindow(Retranslating, QMainWindow):
             self.navigation_tree.close()
         view = TreeView.OBJECTS if self.navigation.mode is Mode.OBJECTS else TreeView.INFRASTRUCTURE
         self._tree_connections = list(self.manager.connections)
+        self._tree_language = current_language()
         self.navigation_tree = NavigationTree(self._tree_connections, view, self.options, self.navigation.search.text())
         self.navigation.set_tree(self.navigation_tree)
         self._watch_caches()
         self.tree_rebuilt.emit()
+
+    def refresh(self) -> None:
+        """F5: rebuild the tree now and reload every connected pool from its server (the
+        tree then follows the differences, as for any change)."""
+        self.rebuild_tree()
+        for conn in self.manager.connections:
+            if conn.is_connected:
+                spawn(conn.refresh(), self)
 
     def _connections_changed(self) -> None:
         tree = self.navigation_tree
@@ -562,7 +603,7 @@ class MainWindow(Retranslating, QMainWindow):
     def update_commands(self) -> None:
         """Enable each command for the selection, with the reason as tooltip when disabled."""
         sel = self.selection
-        for cmd in (*commands.VM_COMMANDS, *commands.HOST_COMMANDS):
+        for cmd in (*commands.VM_COMMANDS, *commands.HOST_COMMANDS, commands.HOST_POWER_ON):
             ok, reason = commands.availability(cmd, sel)
             tip = str(cmd.text).replace("&", "")
             _set_action_state(self.power_actions[cmd.id], ok, f"{tip}: {reason}" if not ok and reason else tip, reason)
@@ -572,8 +613,12 @@ class MainWindow(Retranslating, QMainWindow):
             self._ctrl_y_on_resume = resume_ok
             self.power_actions["resume"].setShortcut(QKeySequence("Ctrl+Y") if resume_ok else QKeySequence())
             self.power_actions["suspend"].setShortcut(QKeySequence() if resume_ok else QKeySequence("Ctrl+Y"))
-        vms = commands.targets(commands.START_ON, sel)
-        self.start_on_menu.setEnabled(bool(vms) and commands.availability(commands.START_ON, sel)[0])
+        for command, host_menu, _check in self.host_menus.values():
+            ok, reason = commands.availability(command, sel)
+            tip = str(command.text).replace("&", "")
+            if host_menu.isEnabled() != ok:
+                host_menu.setEnabled(ok)  # the menu widget; its entry in the parent menu follows
+            _set_action_state(host_menu.menuAction(), ok, f"{tip}: {reason}" if reason else tip, reason)
         conns = self._selected_connections()
         self.act_connect.setEnabled(
             any(c.state in (ConnectionState.DISCONNECTED, ConnectionState.FAILED) for c in conns)
@@ -595,27 +640,70 @@ class MainWindow(Retranslating, QMainWindow):
                 out.append(conn)
         return out
 
-    def run_command(self, command: commands.PowerCommand, *extra: Any) -> None:
-        spawn(commands.run(self, self.history, command, list(self.selection), *extra), self)
+    def run_command(self, command: commands.PowerCommand, *extra: Any, objects: list[Any] | None = None) -> None:
+        """Run ``command`` on ``objects`` (default: the selection), after its confirmation."""
+        targets = list(self.selection) if objects is None else objects
+        spawn(commands.run(self, self.history, command, targets, *extra), self)
 
-    def _fill_start_on(self) -> None:
-        menu = self.start_on_menu
+    def fill_host_menu(self, command_id: str) -> None:
+        """List the VMs' servers in a Resume on / Migrate to / Start on Server menu: each
+        entry enabled when the command can run there, else with the reason; the pool's own
+        check (``assert_can_boot_here``) then refines the enabled entries in the background."""
+        command, menu, check = self.host_menus[command_id]
         menu.clear()
-        vms = commands.targets(commands.START_ON, self.selection)
+        vms = commands.targets(command, self.selection)
         if not vms:
             return
-        vm = vms[0]
-        hosts = sorted(vm.cache.all("host"), key=lambda h: h.name.lower())
-        for host in hosts:
-            ok, reason = commands.start_on_availability(vm, host)
+        entries: list[tuple[QAction, Any]] = []
+        for host in sorted(vms[0].cache.all("host"), key=lambda h: h.name.lower()):
+            ok, reason = check(vms, host)
             act = menu.addAction(icons.icon("host"), host.name if ok else f"{host.name} ({reason})")
-            act.setObjectName(f"startOn:{host.name}")
+            act.setObjectName(f"{command_id}:{host.name}")
             act.setEnabled(ok)
-            act.triggered.connect(lambda _c=False, h=host: self.run_command(commands.START_ON, h))
+            act.triggered.connect(lambda _c=False, h=host, v=vms: self.run_command(command, h, objects=v))
+            if ok:
+                entries.append((act, host))
+        if entries:
+            spawn(self._refine_host_menu(vms, entries))
+
+    async def _refine_host_menu(self, vms: list[Any], entries: list[tuple[QAction, Any]]) -> None:
+        for act, host in entries:
+            reason = await commands.server_check(vms, host)
+            if reason and shiboken6.isValid(act):
+                act.setEnabled(False)
+                act.setText(f"{host.name} ({reason})")
+
+    # -- drag and drop (the tree's DropHandler) -------------------------------------------------------
+    def can_drop(self, nodes: list[Any], target: Any) -> tuple[bool, str]:
+        """A VM dropped on a server (or on anything under it) migrates there."""
+        host_node = target
+        while host_node is not None and host_node.kind != "host":
+            host_node = host_node.parent
+        host = host_node.obj if host_node is not None else None
+        vms = [n.obj for n in nodes if n.kind == "vm" and n.obj is not None]
+        if host is None or not vms or len(vms) != len(nodes):
+            return False, ""
+        ok, reason = commands.migrate_availability(vms, host)
+        if not ok:
+            return False, reason
+        return True, _("Migrate to '{host}'").format(host=host.name)
+
+    def _show_drop_hint(self, text: str) -> None:
+        if text:
+            self.statusBar().showMessage(text)
+        else:
+            self.statusBar().clearMessage()
+
+    def drop(self, nodes: list[Any], target: Any) -> None:
+        host_node = target
+        while host_node.kind != "host":
+            host_node = host_node.parent
+        self.run_command(commands.MIGRATE, host_node.obj, objects=[n.obj for n in nodes])
 
     def _context_menu(self, pos: Any) -> None:
         menu = QMenu(self)
         menu.setObjectName("treeContextMenu")
+        menu.setToolTipsVisible(True)
         nodes = self.selected_nodes
         kinds = {n.kind for n in nodes}
         if not nodes or kinds == {"root"}:
@@ -636,7 +724,9 @@ class MainWindow(Retranslating, QMainWindow):
             ):
                 if self.power_actions[cid].isEnabled():
                     menu.addAction(self.power_actions[cid])
-            menu.addMenu(self.start_on_menu)
+            for host_menu in (self.resume_on_menu, self.migrate_menu, self.start_on_menu):
+                if host_menu.isEnabled():
+                    menu.addMenu(host_menu)
             menu.addSeparator()
             menu.addAction(self.act_properties)
         elif kinds <= {"host", "pool", "connection"}:
@@ -645,8 +735,8 @@ class MainWindow(Retranslating, QMainWindow):
                     menu.addAction(act)
             if kinds == {"host"}:
                 menu.addSeparator()
-                menu.addAction(self.power_actions["host_reboot"])
-                menu.addAction(self.power_actions["host_shutdown"])
+                for cid in ("host_reboot", "host_power_on", "host_shutdown"):
+                    menu.addAction(self.power_actions[cid])
             menu.addSeparator()
             menu.addAction(self.act_properties)
         else:
@@ -752,7 +842,7 @@ class MainWindow(Retranslating, QMainWindow):
             self.status_progress.hide()
             if latest is not None and latest.error:
                 self.status_label.setText(f"{latest.title}: {latest.error.splitlines()[0]}")
-            elif latest is not None:
+            elif latest is not None and latest.state is not OpState.CANCELLED:  # as XenCenter: not shown
                 self.status_label.setText(f"{latest.title}: {latest.state.label}")
             else:
                 self.status_label.setText(_("Ready"))

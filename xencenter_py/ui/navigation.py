@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QDragLeaveEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -49,6 +50,28 @@ def stable_key(node: Any) -> str:
     return f"{getattr(conn, 'address', '')}/{node.ref or ''}"
 
 
+class NavigationTreeView(QTreeView):
+    """The tree widget; while something is dragged over it, ``drop_hint`` says what dropping
+    here would do, or why it cannot (XenCenter shows this in the status bar)."""
+
+    drop_hint = Signal(str)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        super().dragMoveEvent(event)
+        model = self.model()
+        if isinstance(model, NavigationModel):
+            index = self.indexAt(event.position().toPoint())
+            self.drop_hint.emit(model.drop_verdict(event.mimeData(), index)[1] if index.isValid() else "")
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        super().dragLeaveEvent(event)
+        self.drop_hint.emit("")
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        super().dropEvent(event)
+        self.drop_hint.emit("")
+
+
 class NavigationPane(Retranslating, QWidget):
     """Emits ``selection_changed`` with the selected tree nodes; the window builds tabs."""
 
@@ -72,8 +95,14 @@ class NavigationPane(Retranslating, QWidget):
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
 
         self.model = NavigationModel(self)
-        self.tree = QTreeView()
+        self.tree = NavigationTreeView()
         self.tree.setObjectName("navigationTree")
+        self.tree.setDragEnabled(True)
+        self.tree.setAcceptDrops(True)
+        self.tree.setDropIndicatorShown(True)
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.tree.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.tree.setDragDropOverwriteMode(True)  # a drop is always *on* a node, as in XenCenter
         self.tree.setModel(self.model)
         self.tree.setHeaderHidden(True)
         self.tree.setUniformRowHeights(True)

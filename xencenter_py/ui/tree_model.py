@@ -5,13 +5,17 @@ children) and applies the tree's deltas one by one between the matching
 ``begin*``/``end*`` calls, so views keep their selection and expansion: a VM that starts
 *moves* under its host (``beginMoveRows``) and stays selected. ``modelReset`` happens
 only when a whole new tree is attached (view switch, search, options).
+
+Drag and drop carries node keys; whether a drop is possible and what it does is decided
+by a ``DropHandler`` (the main window, through the model's command rules), never here.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from xencenter_py.ui import icons
@@ -22,6 +26,18 @@ KIND_ROLE = Qt.ItemDataRole.UserRole + 3
 ICON_NAME_ROLE = Qt.ItemDataRole.UserRole + 4
 
 Index = QModelIndex | QPersistentModelIndex
+MIME_TYPE = "application/x-xencenter-py-nodes"
+DRAGGABLE_KINDS = frozenset({"vm"})
+
+
+class DropHandler(Protocol):
+    """Decides drops onto the tree (e.g. a VM onto a server: migrate)."""
+
+    def can_drop(self, nodes: list[Any], target: Any) -> tuple[bool, str]:
+        """(allowed, text for the status bar: what the drop does, or why it cannot)."""
+        ...
+
+    def drop(self, nodes: list[Any], target: Any) -> None: ...
 
 
 class _Item:
@@ -52,6 +68,7 @@ class NavigationModel(QAbstractItemModel):
         self._root: _Item | None = None  # holds the tree root as its only child
         self._items: dict[Any, _Item] = {}
         self._unsubscribe: Any = None
+        self.drop_handler: DropHandler | None = None
 
     # -- attaching a tree -------------------------------------------------------------
     def set_tree(self, tree: Any) -> None:
@@ -201,7 +218,56 @@ class NavigationModel(QAbstractItemModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self.drop_handler is not None:
+            flags |= Qt.ItemFlag.ItemIsDropEnabled  # the handler decides what each drop does
+            if index.internalPointer().node.kind in DRAGGABLE_KINDS:
+                flags |= Qt.ItemFlag.ItemIsDragEnabled
+        return flags
+
+    # -- drag and drop -------------------------------------------------------------------
+    def mimeTypes(self) -> list[str]:
+        return [MIME_TYPE]
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        """The dragged nodes, by key (only within this window's tree)."""
+        keys = [self.node(i).key for i in indexes if i.isValid() and self.node(i) is not None]
+        data = QMimeData()
+        data.setData(MIME_TYPE, "\n".join(dict.fromkeys(keys)).encode())
+        return data
+
+    def dragged_nodes(self, data: QMimeData) -> list[Any]:
+        """The nodes a drag carries (those still in the tree)."""
+        if self.tree is None or not data.hasFormat(MIME_TYPE):
+            return []
+        keys = bytes(data.data(MIME_TYPE).data()).decode().split("\n")
+        nodes = [self.tree.node(k) for k in keys if k]
+        return [n for n in nodes if n is not None]
+
+    def drop_verdict(self, data: QMimeData, parent: Index) -> tuple[bool, str]:
+        """(allowed, status text) for dropping ``data`` on (or among the children of) ``parent``."""
+        target = self.node(parent)
+        nodes = self.dragged_nodes(data)
+        if self.drop_handler is None or target is None or not nodes:
+            return False, ""
+        return self.drop_handler.can_drop(nodes, target)
+
+    def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index) -> bool:
+        return self.drop_verdict(data, parent)[0]
+
+    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index) -> bool:
+        """Hand the drop to the handler; the tree itself changes only when the pool does."""
+        if action == Qt.DropAction.IgnoreAction or not self.drop_verdict(data, parent)[0]:
+            return False
+        assert self.drop_handler is not None
+        self.drop_handler.drop(self.dragged_nodes(data), self.node(parent))
+        return True
 
 
 class _Holder:
