@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -10,6 +12,8 @@ import pytest
 import XenAPI
 
 from tests.conftest import PASSWORD, SimProcess, start_sim
+
+MEMBER = re.compile(r"member (\S+) on (https?://\S+)")
 
 USERS = ("--user", "ro:ro-pw:read-only", "--user", "op:op-pw:vm-operator")
 
@@ -50,6 +54,31 @@ class Rpc:
 
     def close(self) -> None:
         self.http.close()
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Wait until ``condition()`` is true and return its value; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+    return value
+
+
+def output_line(sim: SimProcess, prefix: str) -> str:
+    """The first line the simulator printed that starts with ``prefix`` (lines after
+    ``listening on`` arrive a moment later: wait for it)."""
+    return wait_for(lambda: next((x for x in list(sim.output) if x.startswith(prefix)), ""))  # type: ignore[no-any-return]
+
+
+def member_urls(sim: SimProcess, count: int) -> dict[str, str]:
+    """Host name → URL from the ``member`` lines (printed just after ``listening on``)."""
+
+    def found() -> dict[str, str]:
+        urls = {m.group(1): m.group(2) for line in list(sim.output) if (m := MEMBER.search(line))}
+        return urls if len(urls) == count else {}
+
+    return wait_for(found)  # type: ignore[no-any-return]
 
 
 def xenapi(sim: SimProcess, user: str = "root", password: str = PASSWORD) -> XenAPI.Session:

@@ -16,7 +16,7 @@ import pytest
 import XenAPI
 
 from tests.conftest import SimProcess
-from tests.sim.core_support import Rpc, core_sim_fixture, rpc_fixture, xenapi  # noqa: F401  (fixtures)
+from tests.sim.core_support import Rpc, core_sim_fixture, output_line, rpc_fixture, xenapi  # noqa: F401  (fixtures)
 
 
 def _alive(sim: SimProcess) -> None:
@@ -115,7 +115,7 @@ def test_keep_alive_reuses_one_connection(core_sim: SimProcess) -> None:
 def test_tls_with_pinned_fingerprint(sim_factory: Callable[..., SimProcess], tmp_path: object) -> None:
     sim = sim_factory("--seed", "empty", "--tls")
     assert sim.url.startswith("https://")
-    line = next(x for x in sim.output if x.startswith("fingerprint sha256 "))
+    line = output_line(sim, "fingerprint sha256 ")
     expected = line.split()[-1].strip()
     assert len(expected.split(":")) == 32
     parts = urlsplit(sim.url)
@@ -143,10 +143,10 @@ def test_tls_certificate_is_kept_with_the_state(sim_factory: Callable[..., SimPr
 
     state = Path(str(tmp_path)) / "pool.db"
     first = sim_factory("--seed", "empty", "--tls", "--state", str(state))
-    fp1 = next(x for x in first.output if x.startswith("fingerprint"))
+    fp1 = output_line(first, "fingerprint")
     first.stop()
     second = sim_factory("--seed", "empty", "--tls", "--state", str(state))
-    fp2 = next(x for x in second.output if x.startswith("fingerprint"))
+    fp2 = output_line(second, "fingerprint")
     assert fp1 == fp2
 
 

@@ -1,7 +1,8 @@
 """``xencenter-py sim``: run a simulated XenServer pool on a real socket.
 
-Prints ``listening on http(s)://HOST:PORT`` once it accepts connections (and the
-certificate's ``fingerprint sha256 ...`` with ``--tls``); stops cleanly on SIGTERM or
+Prints ``listening on http(s)://HOST:PORT`` once it accepts connections, then the
+certificate's ``fingerprint sha256 ...`` with ``--tls``, then with ``--members`` one
+``member HOSTNAME on http(s)://IP:PORT`` line per supporter; stops cleanly on SIGTERM or
 SIGINT, committing the state and writing ``--dump-db`` if asked.
 """
 
@@ -64,6 +65,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--pool-size", metavar="HOSTS:VMS", help="generate a large pool instead of a seed, e.g. 64:5000"
+    )
+    parser.add_argument(
+        "--members",
+        action="store_true",
+        help="serve every pool member on its own loopback address (the coordinator on --listen, the others on "
+        "the next addresses, same port; each host's address is set to it): supporters answer HOST_IS_SLAVE "
+        "with the coordinator's address, session.slave_local_login_with_password works on any member, and "
+        "pool.designate_new_master moves the coordinator (sessions stay valid; calls and event long-polls at "
+        "the old address then get HOST_IS_SLAVE). Needs an IPv4 loopback --listen address",
     )
     parser.add_argument(
         "--speed", type=float, default=1.0, metavar="FACTOR", help="run operations FACTOR times faster (default 1)"
@@ -163,6 +173,13 @@ async def _main(args: argparse.Namespace) -> int:
     gc.set_threshold(100_000, 50, 1000)
     sim = Simulator(store, speed=args.speed, users=users)
     sim.persistence = persistence
+    if args.members:
+        from xencenter_py.sim.members import assign_addresses
+
+        try:
+            sim.endpoints = assign_addresses(store, sim.coordinator(), args.listen)
+        except ValueError as e:
+            raise UsageError(f"--members: {e}") from None
     sim.commit()
     if args.dump_db:
         from xencenter_py.sim import xmldb
@@ -181,15 +198,19 @@ async def _main(args: argparse.Namespace) -> int:
             tmp = tempfile.TemporaryDirectory(prefix="xencenter-sim-tls-")
             ssl_context, fingerprint = server_context(Path(tmp.name))
     port = args.port if args.port is not None else (DEFAULT_TLS_PORT if args.tls else DEFAULT_PORT)
+    supporters = tuple(address for address in sim.endpoints if address != args.listen)
     await sim.start()
     try:
-        runner, bound = await serve(sim, args.listen, port, ssl_context)
+        runner, bound = await serve(sim, args.listen, port, ssl_context, member_addresses=supporters)
     except OSError as e:
         raise UsageError(f"cannot listen on {args.listen}:{port}: {e.strerror or e}") from None
     scheme = "https" if args.tls else "http"
     print(f"listening on {scheme}://{_url_host(args.listen)}:{bound}", flush=True)
     if fingerprint:
         print(f"fingerprint sha256 {fingerprint}", flush=True)
+    for address in supporters:
+        name = store.get("host", sim.endpoints[address])["name_label"]
+        print(f"member {name} on {scheme}://{address}:{bound}", flush=True)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

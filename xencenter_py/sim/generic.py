@@ -43,10 +43,6 @@ def write(call: Call, cls: str, ref: str, changes: dict[str, Any]) -> None:
         table(call, cls)[ref].update(changes)
 
 
-def _map_key_error(cls: str, rec: dict[str, Any], ref: str, field: str, key: Any) -> XapiError:
-    return XapiError("MAP_DUPLICATE_KEY", cls, field, rec.get("uuid", ref), key)
-
-
 def handler_for(m: Message) -> Handler | None:
     """The generic implementation of ``m``, or None if its name is not a generic one."""
     c = load().classes[m.cls]
@@ -174,66 +170,62 @@ def _setter(m: Message, c: ClassDef, fname: str) -> Handler | None:
     return set_field
 
 
-def _add_to_map(m: Message, c: ClassDef, fname: str) -> Handler | None:
-    if c.fields[fname].type.kind != "map" or len(m.params) != 4:
-        return None
-
-    async def add_to(call: Call, ref: str, key: Any, value: Any) -> str:
-        rec = record(call, c.name, ref)
-        current = rec[fname]
-        if key in current:
-            raise _map_key_error(c.name, rec, ref, fname, key)
-        write(call, c.name, ref, {fname: {**current, key: value}})
-        return ""
-
-    return add_to
+class _DuplicateKey(Exception):
+    """``add_to_<map>`` with a key the map already has."""
 
 
-def _remove_from_map(m: Message, c: ClassDef, fname: str) -> Handler | None:
-    if c.fields[fname].type.kind != "map" or len(m.params) != 3:
-        return None
-
-    async def remove_from(call: Call, ref: str, key: Any) -> str:
-        current = record(call, c.name, ref)[fname]
-        if key in current:
-            write(call, c.name, ref, {fname: {k: v for k, v in current.items() if k != key}})
-        return ""
-
-    return remove_from
+FieldChange = Callable[..., Any]
+"""``change(current, *args)`` → the field's new value, or None to leave it as it is."""
 
 
-def _add_to_set(m: Message, c: ClassDef, fname: str) -> Handler | None:
-    if c.fields[fname].type.kind != "set" or len(m.params) != 3:
-        return None
+def _collection_message(
+    kind: str, params: int, change: FieldChange
+) -> Callable[[Message, ClassDef, str], Handler | None]:
+    """A factory for the messages that rewrite one map or set field through ``change``."""
 
-    async def add(call: Call, ref: str, value: Any) -> str:
-        current = record(call, c.name, ref)[fname]
-        if value not in current:
-            write(call, c.name, ref, {fname: [*current, value]})
-        return ""
+    def make(m: Message, c: ClassDef, fname: str) -> Handler | None:
+        if c.fields[fname].type.kind != kind or len(m.params) != params:
+            return None
 
-    return add
+        async def update(call: Call, ref: str, *args: Any) -> str:
+            rec = record(call, c.name, ref)
+            try:
+                new = change(rec[fname], *args)
+            except _DuplicateKey:
+                raise XapiError("MAP_DUPLICATE_KEY", c.name, fname, rec.get("uuid", ref), args[0]) from None
+            if new is not None:
+                write(call, c.name, ref, {fname: new})
+            return ""
+
+        return update
+
+    return make
 
 
-def _remove_from_set(m: Message, c: ClassDef, fname: str) -> Handler | None:
-    if c.fields[fname].type.kind != "set" or len(m.params) != 3:
-        return None
+def _map_add(current: dict[Any, Any], key: Any, value: Any) -> dict[Any, Any]:
+    if key in current:
+        raise _DuplicateKey
+    return {**current, key: value}
 
-    async def remove(call: Call, ref: str, value: Any) -> str:
-        current = record(call, c.name, ref)[fname]
-        if value in current:
-            write(call, c.name, ref, {fname: [x for x in current if x != value]})
-        return ""
 
-    return remove
+def _map_remove(current: dict[Any, Any], key: Any) -> dict[Any, Any] | None:
+    return {k: v for k, v in current.items() if k != key} if key in current else None
+
+
+def _set_add(current: list[Any], value: Any) -> list[Any] | None:
+    return None if value in current else [*current, value]
+
+
+def _set_remove(current: list[Any], value: Any) -> list[Any] | None:
+    return [x for x in current if x != value] if value in current else None
 
 
 # Longest prefixes first: "add_to_" must win over "add_".
 _PREFIXED: tuple[tuple[str, Callable[[Message, ClassDef, str], Handler | None]], ...] = (
-    ("remove_from_", _remove_from_map),
-    ("add_to_", _add_to_map),
-    ("remove_", _remove_from_set),
-    ("add_", _add_to_set),
+    ("remove_from_", _collection_message("map", 3, _map_remove)),
+    ("add_to_", _collection_message("map", 4, _map_add)),
+    ("remove_", _collection_message("set", 3, _set_remove)),
+    ("add_", _collection_message("set", 3, _set_add)),
     ("get_", _getter),
     ("set_", _setter),
 )
@@ -335,21 +327,22 @@ def parse_expr(expr: str) -> Predicate:
         right = operand()
         return lambda rec: value(left, rec) == value(right, rec)
 
-    def conjunction() -> Predicate:
-        p = primary()
-        while peek() == ("word", "and"):
+    def joined(term: Callable[[], Predicate], word: str) -> Predicate:
+        """Terms joined by ``and`` (all must hold) or ``or`` (one must)."""
+        terms = [term()]
+        while peek() == ("word", word):
             take("word")
-            q = primary()
-            p = (lambda a, b: lambda rec: a(rec) and b(rec))(p, q)
-        return p
+            terms.append(term())
+        if len(terms) == 1:
+            return terms[0]
+        holds = all if word == "and" else any
+        return lambda rec: holds(t(rec) for t in terms)
+
+    def conjunction() -> Predicate:
+        return joined(primary, "and")
 
     def disjunction() -> Predicate:
-        p = conjunction()
-        while peek() == ("word", "or"):
-            take("word")
-            q = conjunction()
-            p = (lambda a, b: lambda rec: a(rec) or b(rec))(p, q)
-        return p
+        return joined(conjunction, "or")
 
     pred = disjunction()
     if i != len(tokens):

@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from xencenter_py.datamodel import Type
-from xencenter_py.sim import codec_jsonrpc, codec_xmlrpc, rrd
+from xencenter_py.sim import codec_jsonrpc, codec_xmlrpc, members, rrd
 from xencenter_py.sim.errors import XapiError
 from xencenter_py.sim.simulator import Simulator
 
@@ -30,6 +30,9 @@ MAX_BODY = 32 * 1024 * 1024
 
 BIG_ANSWER = 2000
 """Answers with more top-level items than this are encoded off the event loop."""
+
+PORT_ATTEMPTS = 10
+"""Ports tried (with port 0) before giving up on one free at every member address."""
 
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "X-Requested-With"}
 
@@ -61,9 +64,19 @@ async def _encode(value: Any, encode: Callable[[Any], bytes]) -> bytes:
     return await asyncio.get_running_loop().run_in_executor(None, encode, value)
 
 
-async def _run(sim: Simulator, method: str, params: list[Any]) -> tuple[Any, Type] | XapiError:
+def _endpoint(request: web.Request) -> str | None:
+    """The host whose address received the request (``None`` without ``--members``)."""
+    sim = request.app[SIM_KEY]
+    if not sim.endpoints or request.transport is None:
+        return None
+    sockname = request.transport.get_extra_info("sockname")
+    return sim.endpoints.get(sockname[0]) if sockname else None
+
+
+async def _run(request: web.Request, method: str, params: list[Any]) -> tuple[Any, Type] | XapiError:
+    sim = request.app[SIM_KEY]
     try:
-        return await sim.call(method, params)
+        return await sim.call(method, params, _endpoint(request))
     except XapiError as e:
         return e
     except Exception as e:  # a simulator bug must not take the connection down
@@ -77,7 +90,7 @@ async def handle_xmlrpc(request: web.Request) -> web.Response:
         method, params = codec_xmlrpc.parse_call(body)
     except codec_xmlrpc.XmlRpcParseError as e:
         return _error_page(500, str(e))
-    outcome = await _run(request.app[SIM_KEY], method, params)
+    outcome = await _run(request, method, params)
     if isinstance(outcome, XapiError):
         data = codec_xmlrpc.failure(outcome.description)
     else:
@@ -96,7 +109,7 @@ async def handle_jsonrpc(request: web.Request) -> web.Response:
         req = codec_jsonrpc.parse_request(body)
     except codec_jsonrpc.JsonRpcParseError as e:
         return _error_page(500, str(e))
-    outcome = await _run(request.app[SIM_KEY], req.method, req.params)
+    outcome = await _run(request, req.method, req.params)
     if isinstance(outcome, XapiError):
         data = codec_jsonrpc.failure(outcome.description, req.id, req.v2)
     else:
@@ -121,35 +134,34 @@ def _check_session(request: web.Request) -> Simulator:
     return sim
 
 
-async def handle_rrd_updates(request: web.Request) -> web.Response:
-    sim = _check_session(request)
-    try:
-        body, ctype = rrd.rrd_updates(sim.store, request.query, sim.coordinator(), request.headers.get("Accept", ""))
-    except rrd.BadRequest as e:
-        raise web.HTTPBadRequest(text=str(e)) from None
-    except rrd.NotFound as e:
-        raise web.HTTPNotFound(text=str(e)) from None
-    return web.Response(body=body, content_type=ctype, charset="utf-8")
+def _this_host(request: web.Request) -> str:
+    """Whose performance data a request gets by default: the member it reached (each host
+    serves its own), else the coordinator."""
+    return _endpoint(request) or request.app[SIM_KEY].coordinator()
 
 
-async def handle_host_rrd(request: web.Request) -> web.Response:
-    sim = _check_session(request)
-    try:
-        body, ctype = rrd.host_rrd(sim.store, request.query, sim.coordinator())
-    except rrd.BadRequest as e:
-        raise web.HTTPBadRequest(text=str(e)) from None
-    return web.Response(body=body, content_type=ctype, charset="utf-8")
+def _rrd_download(produce: Callable[[Simulator, web.Request], tuple[bytes, str]]) -> Callable[..., Any]:
+    """A GET handler for performance data: a valid session, then ``produce``'s answer; a
+    bad query is HTTP 400 and an unknown object HTTP 404."""
+
+    async def handle(request: web.Request) -> web.Response:
+        sim = _check_session(request)
+        try:
+            body, ctype = produce(sim, request)
+        except rrd.BadRequest as e:
+            raise web.HTTPBadRequest(text=str(e)) from None
+        except rrd.NotFound as e:
+            raise web.HTTPNotFound(text=str(e)) from None
+        return web.Response(body=body, content_type=ctype, charset="utf-8")
+
+    return handle
 
 
-async def handle_vm_rrd(request: web.Request) -> web.Response:
-    sim = _check_session(request)
-    try:
-        body, ctype = rrd.vm_rrd(sim.store, request.query)
-    except rrd.BadRequest as e:
-        raise web.HTTPBadRequest(text=str(e)) from None
-    except rrd.NotFound as e:
-        raise web.HTTPNotFound(text=str(e)) from None
-    return web.Response(body=body, content_type=ctype, charset="utf-8")
+handle_rrd_updates = _rrd_download(
+    lambda sim, r: rrd.rrd_updates(sim.store, r.query, _this_host(r), r.headers.get("Accept", ""))
+)
+handle_host_rrd = _rrd_download(lambda sim, r: rrd.host_rrd(sim.store, r.query, _this_host(r)))
+handle_vm_rrd = _rrd_download(lambda sim, r: rrd.vm_rrd(sim.store, r.query))
 
 
 async def handle_root_page(request: web.Request) -> web.Response:
@@ -165,6 +177,12 @@ async def handle_root_page(request: web.Request) -> web.Response:
 @web.middleware
 async def _robust(request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
     """Every failure becomes an HTTP answer; the server itself never goes down."""
+    endpoint = _endpoint(request)
+    if endpoint is not None and not members.answers(request.app[SIM_KEY].store, endpoint):
+        # A member that is down does not answer at all.
+        assert request.transport is not None
+        request.transport.close()
+        raise ConnectionResetError
     limit = request.app[MAX_BODY_KEY]
     if request.content_length is not None and request.content_length > limit:
         # Refuse before reading: a client announcing a huge body must not hold the connection.
@@ -198,15 +216,36 @@ def make_app(sim: Simulator, *, max_body: int = MAX_BODY) -> web.Application:
 
 
 async def serve(
-    sim: Simulator, host: str, port: int, ssl_context: ssl.SSLContext | None = None
+    sim: Simulator,
+    host: str,
+    port: int,
+    ssl_context: ssl.SSLContext | None = None,
+    member_addresses: tuple[str, ...] = (),
 ) -> tuple[web.AppRunner, int]:
-    """Start listening; return the runner (for cleanup) and the bound port."""
-    runner = web.AppRunner(make_app(sim), access_log=None, handle_signals=False, shutdown_timeout=1.0)
-    await runner.setup()
+    """Start listening on ``host`` and, on the same port, on every address in ``member_addresses``;
+    return the runner (for cleanup) and the bound port. With port 0 the port is chosen
+    again when a member address already has it in use."""
+    attempts = 0
+    while True:
+        runner = web.AppRunner(make_app(sim), access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            bound = await _start_site(runner, host, port, ssl_context)
+            for address in member_addresses:
+                await _start_site(runner, address, bound, ssl_context)
+        except OSError:
+            await runner.cleanup()
+            attempts += 1
+            if port != 0 or attempts == PORT_ATTEMPTS:
+                raise
+            continue
+        return runner, bound
+
+
+async def _start_site(runner: web.AppRunner, host: str, port: int, ssl_context: ssl.SSLContext | None) -> int:
     site = web.TCPSite(runner, host, port, ssl_context=ssl_context, backlog=1024, reuse_address=True)
     await site.start()
     server = site._server
-    bound = port
     if server is not None and getattr(server, "sockets", None):
-        bound = server.sockets[0].getsockname()[1]
-    return runner, bound
+        return int(server.sockets[0].getsockname()[1])
+    return port

@@ -54,6 +54,8 @@ class SessionInfo:
     role: str
     originator: str
     last_active: float = 0.0
+    local_host: str = ""
+    """The member a ``slave_local_login`` session belongs to ("" for a pool session)."""
 
 
 @cache

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from xencenter_py.datamodel import NULL_REF, Message, Type
 from xencenter_py.sim import events as _events  # noqa: F401  (registers core handlers)
-from xencenter_py.sim import generic
+from xencenter_py.sim import generic, members
 from xencenter_py.sim import sessions as _sessions
 from xencenter_py.sim import tasks as _tasks  # noqa: F401  (registers core handlers)
 from xencenter_py.sim.codec_xmlrpc import Typed
@@ -68,6 +68,8 @@ class Simulator:
         }
         self.events = Events(self)
         self.tasks = Tasks(self)
+        self.endpoints: dict[str, str] = {}
+        """Address → host ref of every member answering on its own address (``--members``)."""
         self._handlers: dict[str, Handler | None] = {}
         self._flush_scheduled = False
         self._housekeeper: asyncio.Task[None] | None = None
@@ -157,15 +159,16 @@ class Simulator:
             self._handlers[wire] = handler_for(wire) or core_handler(wire) or generic.handler_for(m)
         return self._handlers[wire]
 
-    async def call(self, method: str, params: list[Any]) -> tuple[Any, Type]:
+    async def call(self, method: str, params: list[Any], endpoint: str | None = None) -> tuple[Any, Type]:
         """Run one API call; return the result and the type to encode it with, or raise
-        :class:`XapiError`."""
+        :class:`XapiError`. ``endpoint`` is the host whose address received the call
+        (``None``: the coordinator, whichever it is)."""
         try:
-            return await self._call(method, params)
+            return await self._call(method, params, endpoint)
         finally:
             self.commit()
 
-    async def _call(self, method: str, params: list[Any]) -> tuple[Any, Type]:
+    async def _call(self, method: str, params: list[Any], endpoint: str | None) -> tuple[Any, Type]:
         is_async = method.startswith("Async.")
         wire = method[6:] if is_async else method
         m = lookup(wire)
@@ -173,9 +176,12 @@ class Simulator:
             raise XapiError("MESSAGE_METHOD_UNKNOWN", method)
         params = fill_arguments(m, method, params)
         session = user = role = ""
+        info = None
         if needs_session(m):
             info = self.sessions.check(params[0])
             session, user, role = info.ref, info.user, info.role
+        if endpoint is not None:
+            members.admit(self, endpoint, m.wire_name, info)
         args = decode_arguments(m, params)
         if session:
             args = args[1:]
@@ -191,6 +197,11 @@ class Simulator:
             return self.tasks.start(call, checked, args, m.result, f"Async.{m.wire_name}"), TASK_REF
         self._check_refs(m, args, has_session=bool(session))
         value = await _invoke(handler, call, args)
+        if endpoint is not None:
+            if m.wire_name in members.LOCAL_LOGINS:
+                members.make_local(self, str(value), endpoint)
+            elif m.wire_name in members.LONG_POLLS:
+                members.admit(self, endpoint, m.wire_name, info)  # the coordinator may have moved
         if isinstance(value, Typed):
             return value.value, value.type
         return value, m.result

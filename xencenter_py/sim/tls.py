@@ -19,18 +19,19 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 
-def _generate(cert_path: Path, key_path: Path, hostname: str) -> None:
+def self_signed(hostname: str, *, local: bool = False) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A key and a ten-year self-signed certificate for ``hostname``, as a host makes at
+    installation; ``local`` also names this machine (``localhost`` and loopback)."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
     now = _dt.datetime.now(_dt.UTC)
-    alt = x509.SubjectAlternativeName(
-        [
-            x509.DNSName(hostname),
+    names: list[x509.GeneralName] = [x509.DNSName(hostname)]
+    if local:
+        names += [
             x509.DNSName("localhost"),
             x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
             x509.IPAddress(ipaddress.ip_address("::1")),
         ]
-    )
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -39,10 +40,15 @@ def _generate(cert_path: Path, key_path: Path, hostname: str) -> None:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - _dt.timedelta(days=1))
         .not_valid_after(now + _dt.timedelta(days=3650))
-        .add_extension(alt, critical=False)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
+    return key, cert
+
+
+def _generate(cert_path: Path, key_path: Path, hostname: str) -> None:
+    key, cert = self_signed(hostname, local=True)
     key_bytes = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )

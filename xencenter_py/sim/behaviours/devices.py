@@ -50,22 +50,18 @@ async def vif_move(call: Call, vif: str, network: str) -> str:
     return ""
 
 
-@implements("VIF.configure_ipv4")
-async def configure_ipv4(call: Call, vif: str, mode: str, address: str, gateway: str) -> str:
+@implements("VIF.configure_ipv4", "VIF.configure_ipv6")
+async def configure_ip(call: Call, vif: str, mode: str, address: str, gateway: str) -> str:
+    """The fields of the address family the message names (``ipv4`` or ``ipv6``)."""
+    family = call.message.name.removeprefix("configure_")
     call.store.update(
         "VIF",
         vif,
-        {"ipv4_configuration_mode": mode, "ipv4_addresses": [address] if address else [], "ipv4_gateway": gateway},
-    )
-    return ""
-
-
-@implements("VIF.configure_ipv6")
-async def configure_ipv6(call: Call, vif: str, mode: str, address: str, gateway: str) -> str:
-    call.store.update(
-        "VIF",
-        vif,
-        {"ipv6_configuration_mode": mode, "ipv6_addresses": [address] if address else [], "ipv6_gateway": gateway},
+        {
+            f"{family}_configuration_mode": mode,
+            f"{family}_addresses": [address] if address else [],
+            f"{family}_gateway": gateway,
+        },
     )
     return ""
 
@@ -99,12 +95,6 @@ async def reconfigure_ip(call: Call, pif: str, mode: str, ip: str, netmask: str,
     return ""
 
 
-@implements("PIF.scan")
-async def pif_scan(call: Call, host: str) -> str:
-    call.store.get("host", host)
-    return ""
-
-
 # ---------------------------------------------------------------------------- storage
 @implements("SR.get_supported_types")
 async def get_supported_types(call: Call) -> list[str]:
@@ -122,10 +112,9 @@ async def sr_probe(
 
 
 @implements("SR.probe_ext")
-async def sr_probe_ext(
-    call: Call, host: str, device_config: dict[str, str], sr_type: str, sm_config: dict[str, str]
-) -> list[dict[str, object]]:
-    await sr_probe(call, host, device_config, sr_type, sm_config)
+async def sr_probe_ext(call: Call, *args: object) -> list[dict[str, object]]:
+    """``SR.probe``'s checks, and nothing found."""
+    await sr_probe(call, *args)
     return []
 
 
@@ -136,9 +125,9 @@ async def sr_update(call: Call, sr: str) -> str:
     return ""
 
 
-@implements("VDI.update")
-async def vdi_update(call: Call, vdi: str) -> str:
-    call.store.get("VDI", vdi)
+@implements("PIF.scan", "VDI.update")
+async def rescan(call: Call, ref: str) -> str:
+    """Nothing new is ever found on simulated hardware (the dispatcher checked ``ref``)."""
     return ""
 
 

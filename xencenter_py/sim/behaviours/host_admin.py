@@ -11,14 +11,12 @@ from __future__ import annotations
 import datetime as _dt
 from functools import cache
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from xencenter_py.datamodel import NULL_REF
 from xencenter_py.sim.behaviours.common import now
 from xencenter_py.sim.operations import Call, implements
+from xencenter_py.sim.tls import self_signed
 
 # Plugins XenCenter calls, with the answer a real host gives when nothing needs doing.
 _PLUGINS: dict[tuple[str, str], str] = {
@@ -79,19 +77,8 @@ async def call_extension(call: Call, host: str, request: str) -> str:
 
 @cache
 def _certificate(hostname: str) -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
-    start = _dt.datetime.now(_dt.UTC) - _dt.timedelta(days=1)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + _dt.timedelta(days=3650))
-        .sign(key, hashes.SHA256())
-    )
+    """The host's certificate in PEM (made once per host name, as a host keeps its own)."""
+    _key, cert = self_signed(hostname)
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 

@@ -93,15 +93,9 @@ def _check(call: Call, vm: str, dest: dict[str, str], vdi_map: dict[str, str], v
 
 @implements("VM.assert_can_migrate")
 async def assert_can_migrate(
-    call: Call,
-    vm: str,
-    dest: dict[str, str],
-    live: bool,
-    vdi_map: dict[str, str],
-    vif_map: dict[str, str],
-    options: dict[str, str],
-    vgpu_map: dict[str, str],
+    call: Call, vm: str, dest: dict[str, str], live: bool, vdi_map: dict[str, str], vif_map: dict[str, str], *_: object
 ) -> str:
+    """``migrate_send``'s checks only (the options and vGPU map change nothing here)."""
     _check(call, vm, dest, vdi_map, vif_map)
     return ""
 

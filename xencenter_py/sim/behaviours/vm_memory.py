@@ -72,20 +72,19 @@ async def set_memory_static_range(call: Call, vm: str, low: int, high: int) -> s
 
 @implements("VM.set_memory_dynamic_range")
 async def set_memory_dynamic_range(call: Call, vm: str, low: int, high: int) -> str:
-    assert_vm_op(call.store, vm, "changing_dynamic_range")
-    rec = call.store.get("VM", vm)
-    _check(rec["memory_static_min"], rec["memory_static_max"], low, high)
-    call.store.update("VM", vm, {"memory_dynamic_min": low, "memory_dynamic_max": high})
-    _balloon(call, vm)
-    return ""
+    return _set_dynamic_range(call, vm, "changing_dynamic_range", low, high)
 
 
 @implements("VM.set_memory_target_live")
 async def set_memory_target_live(call: Call, vm: str, target: int) -> str:
-    assert_vm_op(call.store, vm, "changing_memory_live")
+    return _set_dynamic_range(call, vm, "changing_memory_live", target, target)
+
+
+def _set_dynamic_range(call: Call, vm: str, op: str, low: int, high: int) -> str:
+    assert_vm_op(call.store, vm, op)
     rec = call.store.get("VM", vm)
-    _check(rec["memory_static_min"], rec["memory_static_max"], target, target)
-    call.store.update("VM", vm, {"memory_dynamic_min": target, "memory_dynamic_max": target})
+    _check(rec["memory_static_min"], rec["memory_static_max"], low, high)
+    call.store.update("VM", vm, {"memory_dynamic_min": low, "memory_dynamic_max": high})
     _balloon(call, vm)
     return ""
 

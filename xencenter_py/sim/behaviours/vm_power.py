@@ -191,22 +191,16 @@ async def suspend(call: Call, vm: str) -> None:
         domain_stopped(store, vm, "Suspended", suspend_vdi=vdi)
 
 
-@implements("VM.pause")
-async def pause(call: Call, vm: str) -> None:
-    assert_vm_op(call.store, vm, "pause")
-    async with in_progress(call, "VM", vm, "pause"):
+@implements("VM.pause", "VM.unpause")
+async def pause_or_unpause(call: Call, vm: str) -> None:
+    """Pause a running VM, or run a paused one again (the message names which)."""
+    op = call.message.name
+    paused = op == "pause"
+    assert_vm_op(call.store, vm, op)
+    async with in_progress(call, "VM", vm, op):
         await work(call, PAUSE, 0.0, 0.99, 1)
-        call.store.set("VM", vm, "power_state", "Paused")
-        _set_metrics_state(call.store, vm, ["paused"])
-
-
-@implements("VM.unpause")
-async def unpause(call: Call, vm: str) -> None:
-    assert_vm_op(call.store, vm, "unpause")
-    async with in_progress(call, "VM", vm, "unpause"):
-        await work(call, PAUSE, 0.0, 0.99, 1)
-        call.store.set("VM", vm, "power_state", "Running")
-        _set_metrics_state(call.store, vm, [])
+        call.store.set("VM", vm, "power_state", "Paused" if paused else "Running")
+        _set_metrics_state(call.store, vm, ["paused"] if paused else [])
 
 
 def _set_metrics_state(store: Store, vm: str, state: list[str]) -> None:

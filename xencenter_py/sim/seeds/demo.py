@@ -13,67 +13,34 @@ import datetime as _dt
 
 from xencenter_py.datamodel import NULL_REF
 from xencenter_py.sim.seeds.builder import BOOT_TIME, GiB, MiB, PoolBuilder, stable_hex
-from xencenter_py.sim.seeds.common import (
-    DEFAULT_TEMPLATES,
-    SOFTWARE_VERSION,
-    XEON_E5405,
-    XEON_E5570,
-    add_default_template,
-    add_drivers,
-    add_pool,
-    bios,
-    license_params,
+from xencenter_py.sim.seeds.common import XEON_E5405, XEON_E5570, add_drivers, add_pool, license_params
+from xencenter_py.sim.seeds.parts import (
+    CENTOS_7,
+    DEBIAN_12,
+    WIN2012,
+    WIN_TOOLS,
+    WINDOWS_2008,
+    WINDOWS_2012,
+    add_default_templates,
+    add_dvd_drive,
+    add_host,
+    add_iscsi_sr,
+    add_local_storage,
+    add_management_pif,
+    add_nfs_sr,
+    add_removable_storage,
+    add_tools_sr,
+    lun_sm_config,
+    running_on,
 )
 from xencenter_py.sim.store import Store
 
 TiB = 1024**4
 
-WIN2008 = {
-    "name": "Microsoft Windows Server 2008 R2 Enterprise |C:\\Windows|\\Device\\Harddisk0\\Partition2",
-    "distro": "windows",
-    "major": "6",
-    "minor": "1",
-    "spmajor": "1",
-    "spminor": "0",
-}
-WIN2012 = {
-    "name": "Microsoft Windows Server 2012 R2 Standard|C:\\Windows|\\Device\\Harddisk0\\Partition2",
-    "distro": "windows",
-    "major": "6",
-    "minor": "3",
-    "spmajor": "0",
-    "spminor": "0",
-}
-CENTOS = {
-    "name": "CentOS Linux release 7.9.2009 (Core)",
-    "uname": "3.10.0-1160.el7.x86_64",
-    "distro": "centos",
-    "major": "7",
-    "minor": "9",
-}
-DEBIAN = {
-    "name": "Debian GNU/Linux 12 (bookworm)",
-    "uname": "6.1.0-18-amd64",
-    "distro": "debian",
-    "major": "12",
-    "minor": "5",
-}
-WIN_TOOLS = (9, 3, 3, 101)
-LINUX_TOOLS = (8, 4, 0, 1)
-
 
 def _wire_host(b: PoolBuilder, host: str, n: int, nets: dict[str, str]) -> None:
     """eth0 management, eth1 storage, eth2+eth3 bonded, VLAN 100 on the bond."""
-    b.pif(
-        host,
-        nets["management"],
-        "eth0",
-        management=True,
-        ip=f"192.168.10.1{n}",
-        netmask="255.255.255.0",
-        gateway="192.168.10.1",
-        dns="192.168.10.2",
-    )
+    add_management_pif(b, host, nets["management"])
     b.pif(
         host,
         nets["storage"],
@@ -97,54 +64,7 @@ def _wire_host(b: PoolBuilder, host: str, n: int, nets: dict[str, str]) -> None:
 
 def _local_storage(b: PoolBuilder, host: str, name: str, sr_type: str, n: int, size: int) -> str:
     serial = f"scsi-SATA_ST3500320NS_9QM{stable_hex(name + str(n), 5).upper()}"
-    return b.sr(
-        "Local storage",
-        sr_type,
-        hosts=[host],
-        size=size,
-        description=f"Local storage on {name}",
-        device_config={"device": f"/dev/disk/by-id/{serial}-part3"},
-        sm_config={"allocation": "thick", "use_vhd": "true", "devserial": serial}
-        if sr_type != "ext"
-        else {"devserial": serial},
-        other_config={"i18n-key": "local-storage", "i18n-original-value-name_label": "Local storage"},
-    )
-
-
-def _devices(b: PoolBuilder, host: str, name: str) -> None:
-    """The DVD drive and removable storage SRs every host has."""
-    dvd = b.sr(
-        "DVD drives",
-        "udev",
-        hosts=[host],
-        content_type="iso",
-        description="Physical DVD drives",
-        device_config={"location": "/dev/xapi/cd"},
-        sm_config={"type": "cd"},
-        other_config={
-            "i18n-key": "local-hotplug-cd",
-            "i18n-original-value-name_label": "DVD drives",
-            "i18n-original-value-name_description": "Physical DVD drives",
-        },
-    )
-    b.vdi(
-        dvd,
-        "SCSI 0:0:0:0",
-        GiB,
-        description="TSSTcorp CDDVDW TS-L633C",
-        read_only=True,
-        location="/dev/xapi/cd/sr0",
-        sm_config={"hotplugged_at": BOOT_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")},
-    )
-    b.sr(
-        "Removable storage",
-        "udev",
-        hosts=[host],
-        content_type="disk",
-        device_config={"location": "/dev/xapi/block"},
-        sm_config={"type": "block"},
-        other_config={"i18n-key": "local-hotplug-disk", "i18n-original-value-name_label": "Removable storage"},
-    )
+    return add_local_storage(b, host, size, sr_type=sr_type, serial=serial, description=f"Local storage on {name}")
 
 
 def build(store: Store) -> None:
@@ -157,21 +77,18 @@ def build(store: Store) -> None:
         ("xs-demo-02", XEON_E5405, 24, ("Dell Inc.", "PowerEdge 2950")),
         ("xs-demo-03", XEON_E5570, 32, ("Dell Inc.", "PowerEdge R710")),
     ]
-    hosts: list[str] = []
-    for n, (name, cpu, mem, (vendor, product)) in enumerate(specs, start=1):
-        hosts.append(
-            b.host(
-                name,
-                f"192.168.10.1{n}",
-                cpu=cpu,
-                memory_total=mem * GiB - 180 * MiB,
-                dom0_memory=1 * GiB,
-                software_version=SOFTWARE_VERSION,
-                edition="premium",
-                license_params=license_params("premium", 2),
-                bios=bios(vendor, product, stable_hex(name, 7).upper()),
-            )
+    hosts = [
+        add_host(
+            b,
+            name,
+            f"192.168.10.1{n}",
+            cpu=cpu,
+            memory_total=mem * GiB - 180 * MiB,
+            serial=stable_hex(name, 7).upper(),
+            model=model,
         )
+        for n, (name, cpu, mem, model) in enumerate(specs, start=1)
+    ]
     h1, h2, h3 = hosts
 
     # ------------------------------------------------------------------ networks
@@ -205,31 +122,14 @@ def build(store: Store) -> None:
     local3 = _local_storage(b, h3, "xs-demo-03", "lvhd", 3, 900 * GiB)
     b[local2]["name_label"] = "Local EXT storage"
     b[local3]["name_label"] = "Local LVHD storage"
-    nfs = b.sr(
-        "NFS virtual disk storage",
-        "nfs",
-        hosts=hosts,
-        shared=True,
-        size=2 * TiB,
-        description="NFS SR [192.168.20.5:/vol/xenserver]",
-        device_config={"server": "192.168.20.5", "serverpath": "/vol/xenserver", "nfsversion": "3"},
-    )
-    scsi_id = "36" + stable_hex("iscsi", 31)
-    iscsi = b.sr(
-        "iSCSI storage",
-        "lvmoiscsi",
-        hosts=hosts,
-        shared=True,
-        size=TiB,
-        content_type="",
-        description="iSCSI SR [10.10.20.50 (iqn.2009-06.com.example:storage.lun1)]",
-        device_config={
-            "target": "10.10.20.50",
-            "targetIQN": "iqn.2009-06.com.example:storage.lun1",
-            "SCSIid": scsi_id,
-            "port": "3260",
-        },
-        sm_config={"allocation": "thick", "use_vhd": "true", "multipathable": "true", "devserial": f"scsi-{scsi_id}"},
+    nfs = add_nfs_sr(b, hosts, "192.168.20.5", "/vol/xenserver", 2 * TiB)
+    iscsi = add_iscsi_sr(
+        b,
+        hosts,
+        "10.10.20.50",
+        "iqn.2009-06.com.example:storage.lun1",
+        TiB,
+        scsi_id="36" + stable_hex("iscsi", 31),
         other_config={"auto-scan": "false"},
     )
     fc_id = "36" + stable_hex("fc", 31)
@@ -242,7 +142,7 @@ def build(store: Store) -> None:
         content_type="",
         description="Hardware HBA SR [HP - /dev/disk/by-id/scsi-" + fc_id + "]",
         device_config={"SCSIid": fc_id},
-        sm_config={"allocation": "thick", "use_vhd": "true", "multipathable": "true", "devserial": f"scsi-{fc_id}"},
+        sm_config=lun_sm_config(fc_id),
     )
     netapp = b.sr(
         "NetApp storage",
@@ -309,37 +209,10 @@ def build(store: Store) -> None:
             ("ja_windows_10_business_editions_x64.iso", 5_843_896_320),
         )
     }
-    tools = b.sr(
-        "XenServer Tools",
-        "iso",
-        hosts=hosts,
-        shared=True,
-        content_type="iso",
-        description="XenServer Tools ISOs",
-        device_config={"location": "/opt/xensource/packages/iso", "legacy_mode": "true"},
-        other_config={
-            "xensource_internal": "true",
-            "xenserver_tools_sr": "true",
-            "i18n-key": "xenserver-tools",
-            "i18n-original-value-name_label": "XenServer Tools",
-            "i18n-original-value-name_description": "XenServer Tools ISOs",
-        },
-        is_tools_sr=True,
-    )
-    b.vdi(
-        tools,
-        "guest-tools.iso",
-        118_595_584,
-        location="guest-tools.iso",
-        read_only=True,
-        is_tools_iso=True,
-        sm_config={"xs-tools": "true", "xs-tools-version": "8.4.0", "xs-tools-build": "1"},
-    )
-    for n, host in enumerate(hosts, start=1):
-        _devices(b, host, f"xs-demo-0{n}")
-    for host, local in zip(hosts, (local1, local2, local3), strict=True):
-        b[host]["suspend_image_sr"] = local
-        b[host]["crash_dump_sr"] = local
+    add_tools_sr(b, hosts)
+    for host in hosts:
+        add_dvd_drive(b, host)
+        add_removable_storage(b, host)
 
     # ------------------------------------------------------------------ VMs
     mgmt, bond, vlan, internal = nets["management"], nets["bond"], nets["vlan"], nets["internal"]
@@ -350,11 +223,8 @@ def build(store: Store) -> None:
             memory=3584 * MiB,
             vcpus=2,
             shadow=4.0,
-            power="Running",
-            host=host,
-            affinity=host,
-            os=WIN2008,
-            tools=WIN_TOOLS,
+            **running_on(host),
+            **WINDOWS_2008,
             disks=[(nfs, 40 * GiB)],
             networks=[bond],
             tags=["XenApp"],
@@ -364,11 +234,8 @@ def build(store: Store) -> None:
         description="SQL Server 2012 for the XenApp data store",
         memory=7 * GiB,
         vcpus=4,
-        power="Running",
-        host=h3,
-        affinity=h3,
-        os=WIN2012,
-        tools=WIN_TOOLS,
+        **running_on(h3),
+        **WINDOWS_2012,
         disks=[(iscsi, 60 * GiB), (iscsi, 200 * GiB)],
         networks=[bond, nets["storage"]],
         tags=["Production"],
@@ -379,12 +246,8 @@ def build(store: Store) -> None:
             description=f"Apache front end ({vcpus} vCPU)",
             memory=vcpus * GiB,
             vcpus=vcpus,
-            hvm=False,
-            power="Running",
-            host=host,
-            affinity=host,
-            os=CENTOS,
-            tools=LINUX_TOOLS,
+            **running_on(host),
+            **CENTOS_7,
             disks=[(sr, 20 * GiB)],
             networks=[vlan, mgmt],
             tags=["Web"],
@@ -405,9 +268,7 @@ def build(store: Store) -> None:
         description="Ubuntu 22.04 installed from media, guest agent not installed",
         memory=2 * GiB,
         vcpus=2,
-        power="Running",
-        host=h2,
-        affinity=h2,
+        **running_on(h2),
         disks=[(local2, 20 * GiB)],
         networks=[mgmt],
     )
@@ -416,11 +277,8 @@ def build(store: Store) -> None:
         description="営業部の共有フォルダー (Windows Server 2012 R2)",
         memory=4 * GiB,
         vcpus=2,
-        power="Running",
-        host=h2,
-        affinity=h2,
-        os=WIN2012,
-        tools=WIN_TOOLS,
+        **running_on(h2),
+        **WINDOWS_2012,
         disks=[(local2, 40 * GiB), (local2, 100 * GiB)],
         networks=[mgmt],
         tags=["営業部"],
@@ -430,12 +288,10 @@ def build(store: Store) -> None:
         description="CI build agent, paused while the build network is rewired",
         memory=2 * GiB,
         vcpus=2,
-        hvm=False,
         power="Paused",
         host=h2,
         affinity=h2,
-        os=DEBIAN,
-        tools=LINUX_TOOLS,
+        **DEBIAN_12,
         disks=[(nfs, 16 * GiB)],
         networks=[internal],
     )
@@ -446,8 +302,7 @@ def build(store: Store) -> None:
         vcpus=2,
         power="Suspended",
         affinity=h2,
-        os=WIN2008,
-        tools=WIN_TOOLS,
+        **WINDOWS_2008,
         disks=[(nfs, 60 * GiB)],
         networks=[bond],
     )
@@ -470,10 +325,8 @@ def build(store: Store) -> None:
         description="Scratch machine for package tests",
         memory=1 * GiB,
         vcpus=1,
-        hvm=False,
         affinity=h1,
-        os=CENTOS,
-        tools=LINUX_TOOLS,
+        **CENTOS_7,
         disks=[(local1, 10 * GiB)],
         networks=[mgmt],
     )
@@ -483,8 +336,7 @@ def build(store: Store) -> None:
         memory=2 * GiB,
         vcpus=2,
         affinity=h3,
-        os=WIN2008,
-        tools=WIN_TOOLS,
+        **WINDOWS_2008,
         disks=[(iscsi, 40 * GiB)],
         networks=[bond],
         tags=["経理部"],
@@ -504,9 +356,7 @@ def build(store: Store) -> None:
         description="Needs more memory than any single server has free",
         memory=40 * GiB,
         vcpus=8,
-        hvm=False,
-        os=CENTOS,
-        tools=LINUX_TOOLS,
+        **CENTOS_7,
         disks=[(nfs, 100 * GiB)],
         networks=[bond],
     )
@@ -515,12 +365,8 @@ def build(store: Store) -> None:
         description="Development server with a tree of snapshots",
         memory=2 * GiB,
         vcpus=2,
-        hvm=False,
-        power="Running",
-        host=h3,
-        affinity=h3,
-        os=DEBIAN,
-        tools=LINUX_TOOLS,
+        **running_on(h3),
+        **DEBIAN_12,
         disks=[(nfs, 20 * GiB)],
         networks=[mgmt, internal],
         tags=["開発"],
@@ -528,16 +374,14 @@ def build(store: Store) -> None:
     _snapshot_tree(b, dev, nfs)
 
     # ------------------------------------------------------------------ templates
-    for spec in DEFAULT_TEMPLATES:
-        add_default_template(b, spec)
+    add_default_templates(b)
     golden = b.vm(
         "XenApp 6.5 Golden Image",
         description="Sysprepped XenApp server image; create farm members from this template",
         memory=3584 * MiB,
         vcpus=2,
         shadow=4.0,
-        os=WIN2008,
-        tools=WIN_TOOLS,
+        **WINDOWS_2008,
         disks=[(nfs, 40 * GiB)],
         networks=[bond],
         is_a_template=True,
@@ -548,9 +392,7 @@ def build(store: Store) -> None:
         description="Hardened CentOS 7 with Apache, ready to clone",
         memory=1 * GiB,
         vcpus=1,
-        hvm=False,
-        os=CENTOS,
-        tools=LINUX_TOOLS,
+        **CENTOS_7,
         disks=[(nfs, 20 * GiB)],
         networks=[vlan],
         is_a_template=True,

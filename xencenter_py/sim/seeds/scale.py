@@ -9,18 +9,9 @@ tools report guest metrics. A few default templates complete the tree.
 from __future__ import annotations
 
 from xencenter_py.datamodel import NULL_REF
+from xencenter_py.sim.seeds import parts
 from xencenter_py.sim.seeds.builder import GiB, MiB, PoolBuilder
-from xencenter_py.sim.seeds.common import (
-    DEFAULT_TEMPLATES,
-    SOFTWARE_VERSION,
-    XEON_E5570,
-    add_default_template,
-    add_drivers,
-    add_pool,
-    bios,
-    license_params,
-)
-from xencenter_py.sim.seeds.demo import CENTOS, LINUX_TOOLS, WIN2012, WIN_TOOLS
+from xencenter_py.sim.seeds.common import XEON_E5570, add_drivers, add_pool
 from xencenter_py.sim.store import Store
 
 TiB = 1024**4
@@ -39,56 +30,22 @@ def build(store: Store, hosts: int, vms: int) -> None:
     locals_: list[str] = []
     for n in range(hosts):
         name = f"scale-host-{n + 1:03d}"
-        host = b.host(
+        host = parts.add_host(
+            b,
             name,
             f"10.{100 + n // 250}.{n % 250}.10",
             cpu=XEON_E5570,
             memory_total=memory_total,
+            serial=f"SC{n:05d}",
             dom0_memory=2 * GiB,
-            software_version=SOFTWARE_VERSION,
-            edition="premium",
-            license_params=license_params("premium", 2),
-            bios=bios("Dell Inc.", "PowerEdge R710", f"SC{n:05d}"),
         )
-        b.pif(host, mgmt, "eth0", management=True, ip=b[host]["address"], netmask="255.255.0.0")
+        parts.add_management_pif(b, host, mgmt, netmask="255.255.0.0", gateway="", dns="")
         b.pif(host, guest, "eth1")
-        local = b.sr(
-            "Local storage",
-            "lvm",
-            hosts=[host],
-            size=2 * TiB,
-            device_config={"device": "/dev/sda3"},
-            sm_config={"allocation": "thick", "use_vhd": "true"},
-            other_config={"i18n-key": "local-storage"},
-        )
-        b[host]["suspend_image_sr"] = b[host]["crash_dump_sr"] = local
-        b.sr(
-            "DVD drives",
-            "udev",
-            hosts=[host],
-            content_type="iso",
-            device_config={"location": "/dev/xapi/cd"},
-            sm_config={"type": "cd"},
-        )
+        locals_.append(parts.add_local_storage(b, host, 2 * TiB))
+        parts.add_dvd_drive(b, host)
         host_refs.append(host)
-        locals_.append(local)
-    nfs = b.sr(
-        "NFS virtual disk storage",
-        "nfs",
-        hosts=host_refs,
-        shared=True,
-        size=500 * TiB,
-        device_config={"server": "10.99.0.5", "serverpath": "/vol/scale"},
-    )
-    iscsi = b.sr(
-        "iSCSI storage",
-        "lvmoiscsi",
-        hosts=host_refs,
-        shared=True,
-        size=500 * TiB,
-        content_type="",
-        device_config={"target": "10.99.0.6", "targetIQN": "iqn.2009-06.com.example:scale", "port": "3260"},
-    )
+    nfs = parts.add_nfs_sr(b, host_refs, "10.99.0.5", "/vol/scale", 500 * TiB)
+    iscsi = parts.add_iscsi_sr(b, host_refs, "10.99.0.6", "iqn.2009-06.com.example:scale", 500 * TiB)
     used = dict.fromkeys(host_refs, 0)
     budget = memory_total * 3 // 4
     for i in range(vms):
@@ -100,20 +57,20 @@ def build(store: Store, hosts: int, vms: int) -> None:
             used[host] += memory
         shared = i % 4 != 3
         sr = (nfs if i % 2 else iscsi) if shared else locals_[i % hosts]
+        profile = parts.WINDOWS_2012 if windows else parts.CENTOS_7
+        if not i % 5:
+            profile = {**profile, "tools": None}  # no guest agent
         b.vm(
             f"VM {i + 1:05d}",
             memory=memory,
             vcpus=1 + i % 4,
-            hvm=windows,
             power="Running" if running else "Halted",
             host=host if running else NULL_REF,
             affinity=host,
-            os=WIN2012 if windows else CENTOS,
-            tools=(WIN_TOOLS if windows else LINUX_TOOLS) if i % 5 else None,
             disks=[(sr, (8 + i % 4 * 8) * GiB)],
             networks=[guest],
+            **profile,
         )
-    for spec in DEFAULT_TEMPLATES[:6]:
-        add_default_template(b, spec)
+    parts.add_default_templates(b, 6)
     add_pool(b, f"Scale pool {hosts}x{vms}", host_refs[0], nfs)
     b.commit()
