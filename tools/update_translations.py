@@ -40,10 +40,6 @@ def extract() -> Catalog:
     catalog.msgid_bugs_address = ""
     catalog.copyright_holder = "xencenter-py contributors"
 
-    def wanted(filename: str, method: str, options: dict[str, str]) -> bool:
-        rel = Path(filename)
-        return not any(part in SKIP_DIRS for part in rel.parts[:1])
-
     for filename, lineno, message, comments, context in extract_from_dir(
         str(PACKAGE),
         method_map=[("**.py", "python")],
@@ -52,7 +48,7 @@ def extract() -> Catalog:
         callback=None,
         strip_comment_tags=True,
     ):
-        if not wanted(filename, "python", {}):
+        if Path(filename).parts[0] in SKIP_DIRS:
             continue
         location = (f"xencenter_py/{filename}", lineno)
         catalog.add(message, None, [location], auto_comments=comments, context=context)
@@ -74,9 +70,26 @@ def _strip_dates(data: bytes) -> bytes:
     )
 
 
+def _store(path: Path, data: bytes, check: bool) -> bool:
+    """Write ``data`` to ``path``; with ``check``, only say whether it is already there
+    (False, with a message, when it is out of date)."""
+    if not check:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return True
+    if path.exists() and _strip_dates(path.read_bytes()) == _strip_dates(data):
+        return True
+    print(f"{path.relative_to(ROOT)} is out of date: run tools/update_translations.py")
+    return False
+
+
+def _po_path(language: str) -> Path:
+    return TRANSLATIONS / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
 def updated_po(template: Catalog, language: str) -> Catalog:
     """The language's catalog brought in line with ``template``."""
-    path = TRANSLATIONS / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    path = _po_path(language)
     if path.exists():
         with path.open("rb") as fh:
             catalog = read_po(fh, locale=language, domain=DOMAIN)
@@ -106,26 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     template = extract()
     pot_path = TRANSLATIONS / f"{DOMAIN}.pot"
-    status = 0
-    pot = _render(template)
-    if args.check:
-        if not pot_path.exists() or _strip_dates(pot_path.read_bytes()) != _strip_dates(pot):
-            print(f"{pot_path.relative_to(ROOT)} is out of date: run tools/update_translations.py")
-            status = 1
-    else:
-        pot_path.parent.mkdir(parents=True, exist_ok=True)
-        pot_path.write_bytes(pot)
+    status = 0 if _store(pot_path, _render(template), args.check) else 1
     for language in LANGUAGES:
         catalog = updated_po(template, language)
-        path = TRANSLATIONS / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-        data = _render(catalog)
-        if args.check:
-            if not path.exists() or _strip_dates(path.read_bytes()) != _strip_dates(data):
-                print(f"{path.relative_to(ROOT)} is out of date: run tools/update_translations.py")
-                status = 1
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+        if not _store(_po_path(language), _render(catalog), args.check):
+            status = 1
         missing = problems(catalog)
         if missing:
             print(f"{language}: {len(missing)} messages untranslated or fuzzy")

@@ -139,6 +139,34 @@ def test_force_shutdown_and_start_from_toolbar(qtbot: Any, window: Any, own_demo
     assert events.topLevelItem(0).text(3) == "Complete"
 
 
+def test_renamed_vms_take_their_place_and_stay_selected(qtbot: Any, window: Any, own_demo: SimProcess) -> None:
+    """Renames re-sort VMs among their siblings (announced as one layout change per
+    batch): the Qt rows still equal the tree, the renamed selected VM stays selected."""
+    import asyncio
+
+    conn = connect_via_dialog(qtbot, window, own_demo.url, own_demo.password)
+    node = select(window, qtbot, "Web Server 1")
+    siblings = [n for n in node.parent.children if n.kind == "vm"]
+    assert len(siblings) >= 2
+    resets: list[int] = []
+    layouts: list[int] = []
+    model = window.navigation.model
+    model.modelReset.connect(lambda: resets.append(1))
+    model.layoutChanged.connect(lambda: layouts.append(1))
+    names = {n.ref: f"{chr(ord('z') - i)} renamed" for i, n in enumerate(siblings)}
+    names[node.ref] = "zz Web Server 1"  # from first to last place
+    renames = asyncio.gather(*(conn.call("VM.set_name_label", ref, name) for ref, name in names.items()))
+    qtbot.waitUntil(renames.done, timeout=10000)
+    renames.result()
+    qtbot.waitUntil(lambda: all(n.label == names[n.ref] for n in siblings), timeout=10000)
+    assert qt_lines(window.navigation.model) == window.navigation_tree.render_lines()
+    current = window.navigation.tree.currentIndex()
+    assert current.data() == "zz Web Server 1"
+    assert current.row() == model.index_for_key(node.key).row() != 0  # the view's index followed the row
+    assert [n.label for n in window.navigation.selected_nodes()] == ["zz Web Server 1"]
+    assert layouts and not resets
+
+
 def test_server_error_in_users_language(qtbot: Any, window: Any, own_demo: SimProcess) -> None:
     connect_via_dialog(qtbot, window, own_demo.url, own_demo.password)
     switch_language("ja")

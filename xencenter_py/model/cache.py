@@ -18,6 +18,7 @@ from functools import cache as _memo
 from typing import Any
 
 from xencenter_py.datamodel import load as load_datamodel
+from xencenter_py.model.listeners import add_listener
 from xencenter_py.model.objects import Pool, XenObject, is_null, wrapper_for
 
 log = logging.getLogger(__name__)
@@ -137,13 +138,7 @@ class Cache:
     # -- notification -------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(batch)`` after every applied batch; returns an unsubscribe function."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return add_listener(self._listeners, listener)
 
     def _notify(self, batch: list[CacheChange]) -> None:
         if not batch:

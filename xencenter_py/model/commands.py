@@ -94,9 +94,12 @@ def _connected(obj: XenObject) -> tuple[bool, str]:
     return True, ""
 
 
-def _permitted(obj: XenObject, method: str) -> tuple[bool, str]:
-    conn = obj.connection
-    can_call = getattr(conn, "can_call", None)
+def _usable(obj: XenObject, method: str) -> tuple[bool, str]:
+    """The object's server is connected and the user's role may call ``method``."""
+    ok, reason = _connected(obj)
+    if not ok:
+        return False, reason
+    can_call = getattr(obj.connection, "can_call", None)
     if can_call is not None and not can_call(method):
         return False, _("Your role does not allow this action")
     return True, ""
@@ -112,9 +115,9 @@ def _check_vm(command: str, obj: Any) -> tuple[bool, str]:
         return False, _("This action is not available for snapshots")
     if obj.is_template and command not in _TEMPLATE_OK:
         return False, _("This action is not available for templates")
-    for verdict in (_connected(obj), _permitted(obj, spec.method)):
-        if not verdict[0]:
-            return verdict
+    ok, reason = _usable(obj, spec.method)
+    if not ok:
+        return False, reason
     blocked = obj.get("blocked_operations") or {}
     if spec.operation in blocked:
         reason = blocked[spec.operation]
@@ -177,12 +180,10 @@ def can_migrate_to(vms: Sequence[XenObject], host: XenObject) -> tuple[bool, str
     return True, ""
 
 
-def _migrate_target(vm: VM, host: Host) -> tuple[bool, str]:
-    if host.connection is not vm.connection:
-        return False, _("The VM can only be migrated to a server of its own pool")
-    current = vm.resident_on
-    if current is not None and current.ref == host.ref:
-        return False, _("Current server")
+def can_start_on(vm: VM, host: Host) -> tuple[bool, str]:
+    """Whether ``vm`` can start (or resume) on ``host``, a Start/Resume on Server entry:
+    the server is live, not in maintenance mode, and reaches the VM's disks. A migration
+    target must meet the same rules (``can_migrate_to``). (enabled, translated reason)."""
     if not host.is_live:
         return False, _("The server is not reachable")
     if not host.enabled:
@@ -190,6 +191,18 @@ def _migrate_target(vm: VM, host: Host) -> tuple[bool, str]:
     disks_host = vm.storage_host(ignore_cds=True)
     if disks_host is not None and disks_host.ref != host.ref:
         return False, _("The VM's storage is not available on this server")
+    return True, ""
+
+
+def _migrate_target(vm: VM, host: Host) -> tuple[bool, str]:
+    if host.connection is not vm.connection:
+        return False, _("The VM can only be migrated to a server of its own pool")
+    current = vm.resident_on
+    if current is not None and current.ref == host.ref:
+        return False, _("Current server")
+    ok, reason = can_start_on(vm, host)
+    if not ok:
+        return False, reason
     cd_host = vm.storage_host()
     if cd_host is not None and cd_host.ref != host.ref:
         return False, _("A CD from local storage is inserted in the VM; eject it before migrating")
@@ -200,9 +213,9 @@ def _check_host(command: str, obj: Any) -> tuple[bool, str]:
     spec = HOST_COMMANDS[command]
     if not isinstance(obj, Host):
         return False, _("This action applies to servers only")
-    for verdict in (_connected(obj), _permitted(obj, spec.method)):
-        if not verdict[0]:
-            return verdict
+    ok, reason = _usable(obj, spec.method)
+    if not ok:
+        return False, reason
     if command == "host_power_on":
         if obj.is_live:
             return False, _("The server is already running")

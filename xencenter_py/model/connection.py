@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from xencenter_py.datamodel import load as load_datamodel
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model.cache import Cache, tables_from_events
+from xencenter_py.model.listeners import add_listener
 
 log = logging.getLogger(__name__)
 
@@ -124,13 +125,7 @@ class Connection:
     # -- state ------------------------------------------------------------------------------
     def on_state(self, callback: StateCallback) -> Callable[[], None]:
         """Call ``callback(state)`` on every state change; returns an unsubscribe function."""
-        self._callbacks.append(callback)
-
-        def unsubscribe() -> None:
-            if callback in self._callbacks:
-                self._callbacks.remove(callback)
-
-        return unsubscribe
+        return add_listener(self._callbacks, callback)
 
     def _set_state(self, state: ConnectionState, error: BaseException | None = None) -> None:
         self.error = error

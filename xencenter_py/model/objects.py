@@ -618,11 +618,6 @@ class VM(XenObject):
             return ""
         return ".".join(ver[k] for k in ("major", "minor", "micro") if k in ver)
 
-    @property
-    def management_agent_detected(self) -> bool:
-        gm = self.guest_metrics
-        return bool(gm is not None and self.is_running and (gm.get("other") or {}).get("feature-static-ip-setting"))
-
     def ip_addresses(self) -> list[str]:
         gm = self.guest_metrics
         if gm is None:
@@ -742,10 +737,6 @@ class SR(XenObject):
     def physical_utilisation(self) -> int:
         return _int(self.record.get("physical_utilisation"))
 
-    @property
-    def free_space(self) -> int:
-        return self.physical_size - self.physical_utilisation
-
 
 _SR_I18N: dict[str, tuple[LazyString, LazyString | None]] = {
     "local-storage": (N_("Local storage"), N_("Local storage on {host}")),
@@ -789,10 +780,6 @@ class VDI(XenObject):
 
 class VBD(XenObject):
     __slots__ = ()
-
-    @property
-    def is_cd(self) -> bool:
-        return self.record.get("type") == "CD"
 
 
 class Network(XenObject):

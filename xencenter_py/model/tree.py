@@ -76,6 +76,7 @@ from typing import Any, Protocol
 from xencenter_py.i18n import N_, LazyString
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model.cache import CacheChange
+from xencenter_py.model.listeners import add_listener
 from xencenter_py.model.objects import SR, VM, Host, Network, Pool, XenObject, natural_key
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,9 @@ class TreeListener(Protocol):
 
     def changed(self, key: str) -> None: ...
 
+    # Optional: ``batch_finished()``, called after the deltas of one update (a cache batch,
+    # an options or search change), lets a listener announce them together.
+
 
 @dataclass(frozen=True, slots=True)
 class _Place:
@@ -265,13 +269,7 @@ class NavigationTree:
 
     def add_listener(self, listener: TreeListener) -> Callable[[], None]:
         """Receive deltas from now on; returns a function that stops them."""
-        self._listeners.append(listener)
-
-        def remove() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return remove
+        return add_listener(self._listeners, listener)
 
     @property
     def search(self) -> str:
@@ -624,11 +622,11 @@ class NavigationTree:
             label = label[:MAX_LABEL] + "…"
         if obj.is_hidden and obj.cls in ("VM", "SR", "network", "VDI"):
             label, grey = _("{name} (hidden)").format(name=label), True
-        kind, icon, type_key = self._describe(conn, obj)
+        kind, icon, type_key = self._describe(obj)
         sort = (1, *type_key, natural_key(label), obj.ref, cid)
         return _Place(parent, sort, label, icon, kind, obj.ref, conn, grey, matches)
 
-    def _describe(self, conn: Any, obj: XenObject) -> tuple[str, str, tuple[Any, ...]]:
+    def _describe(self, obj: XenObject) -> tuple[str, str, tuple[Any, ...]]:
         """(kind, icon, type part of the sort key) for an object."""
         if isinstance(obj, VM):
             return _vm_description(obj)
@@ -664,6 +662,10 @@ class NavigationTree:
             self._sync(key)
         for key in absent:
             self._sync(key)
+        for listener in list(self._listeners):
+            finished = getattr(listener, "batch_finished", None)
+            if finished is not None:
+                finished()
 
     def _sync(self, key: str) -> None:
         place = self._desired.get(key)

@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtWidgets import QWidget
 
 from xencenter_py.i18n import N_, LazyString
-from xencenter_py.i18n import gettext as _
 from xencenter_py.model import commands as model_commands
 from xencenter_py.ui.aio import ask, show_error
 from xencenter_py.ui.operations import Operation, OperationHistory, OpState
@@ -195,23 +194,6 @@ def availability(command: PowerCommand, objects: list[Any]) -> tuple[bool, str]:
     if not objs:
         return False, ""
     return model_commands.can_run(command.id, objs)
-
-
-def migrate_availability(vms: list[Any], host: Any) -> tuple[bool, str]:
-    """Whether the VMs can live-migrate to ``host`` (a Migrate to Server entry, a drop)."""
-    return model_commands.can_migrate_to(vms, host)
-
-
-def start_on_availability(vm: Any, host: Any) -> tuple[bool, str]:
-    """Whether ``vm`` can start on ``host`` (a Start on Server entry) and why not."""
-    if not host.is_live:
-        return False, _("The server is not reachable")
-    if not host.enabled:
-        return False, _("The server is in maintenance mode")
-    storage_host = vm.storage_host(ignore_cds=True)
-    if storage_host is not None and storage_host.ref != host.ref:
-        return False, _("The VM's storage is not available on this server")
-    return True, ""
 
 
 async def server_check(vms: list[Any], host: Any) -> str:

@@ -52,7 +52,7 @@ async def _drain(stream: asyncio.StreamReader) -> None:
         pass
 
 
-async def start_simulator(seed: str, *extra: str, user: str = "root") -> DemoServer:
+async def start_simulator(seed: str, *extra: str) -> DemoServer:
     """Start ``xencenter-py sim --port 0 --seed SEED`` and wait for its URL."""
     password = secrets.token_urlsafe(16)
     process = await asyncio.create_subprocess_exec(

@@ -33,6 +33,22 @@ _STATE_ICONS = {
 }
 
 
+def _title() -> QLabel:
+    label = QLabel()
+    set_bold(label)
+    return label
+
+
+def _message_list(name: str, columns: int) -> QTreeWidget:
+    """A flat list whose first column (the message) takes the room."""
+    tree = QTreeWidget()
+    tree.setObjectName(name)
+    tree.setColumnCount(columns)
+    tree.setRootIsDecorated(False)
+    tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    return tree
+
+
 class EventsPage(Retranslating, QWidget):
     """Notifications > Events: every operation; running ones can be cancelled, finished
     ones dismissed."""
@@ -43,15 +59,10 @@ class EventsPage(Retranslating, QWidget):
         super().__init__(parent)
         self.setObjectName("eventsPage")
         self.history = history
-        self.title = QLabel()
-        set_bold(self.title)
-        self.tree = QTreeWidget()
-        self.tree.setObjectName("eventsList")
-        self.tree.setColumnCount(5)
-        self.tree.setRootIsDecorated(False)
+        self.title = _title()
+        self.tree = _message_list("eventsList", 5)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.header().setStretchLastSection(False)  # the message, not the buttons, gets the room
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2, 3, 4):
             self.tree.header().setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.dismiss_all = QPushButton()
@@ -158,13 +169,8 @@ class AlertsPage(Retranslating, QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("alertsPage")
-        self.title = QLabel()
-        set_bold(self.title)
-        self.tree = QTreeWidget()
-        self.tree.setObjectName("alertsList")
-        self.tree.setColumnCount(3)
-        self.tree.setRootIsDecorated(False)
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.title = _title()
+        self.tree = _message_list("alertsList", 3)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.tree)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from xencenter_py.i18n import current_language
 from xencenter_py.i18n import gettext as _
 from xencenter_py.i18n.qt import switch_language
+from xencenter_py.model import commands as model_commands
 from xencenter_py.model.connection import ConnectionState
 from xencenter_py.model.tree import NavigationTree, TreeOptions, TreeView
 from xencenter_py.ui import commands, config, gc_policy, icons
@@ -44,6 +45,21 @@ from xencenter_py.ui.tabs.search import SearchTab
 from xencenter_py.ui.widgets import Retranslating
 
 TAB_TYPES: tuple[type[TabPage], ...] = (GeneralTab, SearchTab)
+
+# The VM menu's Start/Shut Down entries (None: a separator); the tree's context menu
+# offers the enabled ones.
+LIFECYCLE_COMMANDS = (
+    "start",
+    "shutdown",
+    "reboot",
+    "suspend",
+    "resume",
+    "pause",
+    "unpause",
+    None,
+    "force_shutdown",
+    "force_reboot",
+)
 
 
 def _set_action_state(action: QAction, enabled: bool, tooltip: str, status: str) -> None:
@@ -155,9 +171,9 @@ class MainWindow(Retranslating, QMainWindow):
         # Server lists of the VM menu: (command, menu object name, check(vms, host)).
         self.host_menus: dict[str, tuple[commands.PowerCommand, QMenu, Any]] = {}
         for command, name, check in (
-            (commands.RESUME_ON, "resumeOnServerMenu", lambda vms, h: commands.start_on_availability(vms[0], h)),
-            (commands.MIGRATE, "migrateToServerMenu", commands.migrate_availability),
-            (commands.START_ON, "startOnServerMenu", lambda vms, h: commands.start_on_availability(vms[0], h)),
+            (commands.RESUME_ON, "resumeOnServerMenu", lambda vms, h: model_commands.can_start_on(vms[0], h)),
+            (commands.MIGRATE, "migrateToServerMenu", model_commands.can_migrate_to),
+            (commands.START_ON, "startOnServerMenu", lambda vms, h: model_commands.can_start_on(vms[0], h)),
         ):
             host_menu = QMenu(self)
             host_menu.setObjectName(name)
@@ -226,18 +242,7 @@ class MainWindow(Retranslating, QMainWindow):
         self.lifecycle_menu = QMenu(self)
         self.lifecycle_menu.setToolTipsVisible(True)
         self.lifecycle_menu.setObjectName("lifecycleMenu")
-        for cid in (
-            "start",
-            "shutdown",
-            "reboot",
-            "suspend",
-            "resume",
-            "pause",
-            "unpause",
-            None,
-            "force_shutdown",
-            "force_reboot",
-        ):
+        for cid in LIFECYCLE_COMMANDS:
             self.lifecycle_menu.addSeparator() if cid is None else self.lifecycle_menu.addAction(p[cid])
         menu(
             "vm",
@@ -346,27 +351,22 @@ class MainWindow(Retranslating, QMainWindow):
         self.status_progress.hide()
         bar.addWidget(self.status_progress)
         bar.addWidget(self.status_label, 1)
-        self.tasks_button = QToolButton()
-        self.tasks_button.setObjectName("tasksButton")
-        self.tasks_button.setAutoRaise(True)
-        self.tasks_button.setIcon(icons.icon("busy"))
-        self.tasks_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.tasks_button.clicked.connect(lambda: self.navigation.show_notification_page(NotificationPage.EVENTS))
-        self.errors_button = QToolButton()
-        self.errors_button.setObjectName("errorsButton")
-        self.errors_button.setAutoRaise(True)
-        self.errors_button.setIcon(icons.icon("error"))
-        self.errors_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.errors_button.clicked.connect(lambda: self.navigation.show_notification_page(NotificationPage.EVENTS))
-        self.alerts_button = QToolButton()
-        self.alerts_button.setObjectName("alertsButton")
-        self.alerts_button.setAutoRaise(True)
-        self.alerts_button.setIcon(icons.icon("warning"))
-        self.alerts_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.alerts_button.clicked.connect(lambda: self.navigation.show_notification_page(NotificationPage.ALERTS))
-        for button in (self.tasks_button, self.errors_button, self.alerts_button):
-            bar.addPermanentWidget(button)
-            button.hide()
+        self.tasks_button = self._status_button("tasksButton", "busy", NotificationPage.EVENTS)
+        self.errors_button = self._status_button("errorsButton", "error", NotificationPage.EVENTS)
+        self.alerts_button = self._status_button("alertsButton", "warning", NotificationPage.ALERTS)
+
+    def _status_button(self, name: str, icon: str, page: NotificationPage) -> QToolButton:
+        """A status-bar count (tasks, errors, alerts) that opens its notification page;
+        hidden until there is something to count."""
+        button = QToolButton()
+        button.setObjectName(name)
+        button.setAutoRaise(True)
+        button.setIcon(icons.icon(icon))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.clicked.connect(lambda: self.navigation.show_notification_page(page))
+        self.statusBar().addPermanentWidget(button)
+        button.hide()
+        return button
 
     # -- texts ---------------------------------------------------------------------------------
     def retranslate(self) -> None:
@@ -469,14 +469,16 @@ class MainWindow(Retranslating, QMainWindow):
     def _watch_caches(self) -> None:
         for unsubscribe in self._cache_unsubscribers:
             unsubscribe()
-        self._cache_unsubscribers = [
-            c.cache.subscribe(lambda batch, c=c: self._cache_changed(c, batch)) for c in self.manager.connections
-        ]
+        self._cache_unsubscribers = [c.cache.subscribe(self._cache_changed) for c in self.manager.connections]
 
-    def _cache_changed(self, conn: Any, batch: list[Any]) -> None:
+    def _cache_changed(self, batch: list[Any]) -> None:
         gc_policy.settle()
         if any(ch.cls == "message" for ch in batch):
             self.alerts_page.refresh()
+        # At most one refresh per interval, even while batches keep coming (restarting the
+        # timer on each batch would hold the tabs back for the whole stream).
+        if self._refresh_timer.isActive():
+            return
         refs = {o.ref for o in self.selection}
         if not refs or any(ch.ref in refs or ch.cls.endswith("metrics") for ch in batch):
             self._refresh_timer.start()
@@ -683,7 +685,7 @@ class MainWindow(Retranslating, QMainWindow):
         vms = [n.obj for n in nodes if n.kind == "vm" and n.obj is not None]
         if host is None or not vms or len(vms) != len(nodes):
             return False, ""
-        ok, reason = commands.migrate_availability(vms, host)
+        ok, reason = model_commands.can_migrate_to(vms, host)
         if not ok:
             return False, reason
         return True, _("Migrate to '{host}'").format(host=host.name)
@@ -711,18 +713,8 @@ class MainWindow(Retranslating, QMainWindow):
             menu.addAction(self.act_connect_all)
             menu.addAction(self.act_disconnect_all)
         elif kinds <= {"vm"}:
-            for cid in (
-                "start",
-                "shutdown",
-                "reboot",
-                "suspend",
-                "resume",
-                "pause",
-                "unpause",
-                "force_shutdown",
-                "force_reboot",
-            ):
-                if self.power_actions[cid].isEnabled():
+            for cid in LIFECYCLE_COMMANDS:
+                if cid is not None and self.power_actions[cid].isEnabled():
                     menu.addAction(self.power_actions[cid])
             for host_menu in (self.resume_on_menu, self.migrate_menu, self.start_on_menu):
                 if host_menu.isEnabled():
@@ -852,12 +844,13 @@ class MainWindow(Retranslating, QMainWindow):
         running = len(self.history.running())
         errors = self.events_page.error_count()
         alerts = self.alerts_page.count()
-        self.tasks_button.setText(_("{n} in progress").format(n=running))
-        self.tasks_button.setVisible(running > 0)
-        self.errors_button.setText(_("{n} errors").format(n=errors))
-        self.errors_button.setVisible(errors > 0)
-        self.alerts_button.setText(_("{n} alerts").format(n=alerts))
-        self.alerts_button.setVisible(alerts > 0)
+        for button, text, n in (
+            (self.tasks_button, _("{n} in progress"), running),
+            (self.errors_button, _("{n} errors"), errors),
+            (self.alerts_button, _("{n} alerts"), alerts),
+        ):
+            button.setText(text.format(n=n))
+            button.setVisible(n > 0)
         self.navigation.set_counts(alerts, errors)
 
     # -- settings -------------------------------------------------------------------------------------

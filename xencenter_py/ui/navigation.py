@@ -7,7 +7,7 @@ import enum
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QDragLeaveEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -48,6 +48,11 @@ def stable_key(node: Any) -> str:
     if conn is None:
         return node.key
     return f"{getattr(conn, 'address', '')}/{node.ref or ''}"
+
+
+def _connections_of(keys: set[str]) -> set[str]:
+    """The connection parts of stable keys (``address/ref``)."""
+    return {k.rsplit("/", 1)[0] for k in keys}
 
 
 class NavigationTreeView(QTreeView):
@@ -117,7 +122,7 @@ class NavigationPane(Retranslating, QWidget):
         self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self._selection_changed)
         self.model.rowsRemoved.connect(self._selection_changed)
-        self._pending_expansion: list[QPersistentModelIndex] = []
+        self._pending_expansion: dict[str, None] = {}  # node keys, in order
         self._expansion_timer = QTimer(self)
         self._expansion_timer.setSingleShot(True)
         self._expansion_timer.setInterval(0)
@@ -229,48 +234,55 @@ class NavigationPane(Retranslating, QWidget):
             if self.search.text():
                 self.tree.expandAll()
                 return
-            self._walk(QModelIndex(), lambda index, depth: self._restore_one(index, depth, keys))
+            known = _connections_of(keys)
+            self._walk(QModelIndex(), lambda index, depth: self._restore_one(index, depth, keys, known))
         finally:
             self._restoring = False
 
     def _rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
         """New nodes (a server connecting, a VM appearing) get their saved or default
         expansion; so does their parent, which may have had no children to expand before.
-        Applied once Qt has finished inserting (QTreeView ignores expanding a node then)."""
-        self._pending_expansion.append(QPersistentModelIndex(parent))
-        for row in range(first, last + 1):
-            self._pending_expansion.append(QPersistentModelIndex(self.model.index(row, 0, parent)))
+        Applied once Qt has finished inserting (QTreeView ignores expanding a node then).
+        Kept by node key, not as persistent indexes: a pool's first load inserts thousands
+        of rows, and Qt revisits every persistent index on each insert."""
+        for index in (parent, *(self.model.index(row, 0, parent) for row in range(first, last + 1))):
+            node = self.model.node(index)
+            if node is not None:
+                self._pending_expansion[node.key] = None
         self._expansion_timer.start()
 
     def _apply_pending_expansion(self) -> None:
-        pending, self._pending_expansion = self._pending_expansion, []
+        pending, self._pending_expansion = self._pending_expansion, {}
         if self.mode not in self.expanded_keys:
             return
         keys = self.expanded_keys[self.mode]
+        known = _connections_of(keys)
+        searching = bool(self.search.text())
         self._restoring = True
         try:
-            for persistent in pending:
-                if not persistent.isValid():
-                    continue
-                index = self.model.index(persistent.row(), 0, persistent.parent())
-                if self.search.text():
+            for key in pending:
+                index = self.model.index_for_key(key)
+                node = self.model.node(index)
+                if node is None or not node.children:
+                    continue  # gone, or nothing to expand
+                if searching:
                     self.tree.expand(index)
                     continue
                 depth = 0
-                ancestor = index.parent()
-                while ancestor.isValid():
+                ancestor = node.parent
+                while ancestor is not None:
                     depth += 1
-                    ancestor = ancestor.parent()
-                self._restore_one(index, depth, keys)
+                    ancestor = ancestor.parent
+                self._restore_one(index, depth, keys, known)
         finally:
             self._restoring = False
 
-    def _restore_one(self, index: QModelIndex, depth: int, keys: set[str]) -> None:
-        """Expand a node saved as expanded; nodes of a connection with nothing saved (a new
-        server, or the demo on new ports) get the default: root, pools and servers."""
+    def _restore_one(self, index: QModelIndex, depth: int, keys: set[str], known: set[str]) -> None:
+        """Expand a node saved as expanded; nodes of a connection with nothing saved
+        (``known``: the connections something was saved for; a new server, or the demo on
+        new ports) get the default: root, pools and servers."""
         key = stable_key(index.data(NODE_ROLE))
-        known_connection = key.rsplit("/", 1)[0] in {k.rsplit("/", 1)[0] for k in keys}
-        if key in keys or (not known_connection and depth < 3):
+        if key in keys or (depth < 3 and key.rsplit("/", 1)[0] not in known):
             self.tree.expand(index)
 
     def _walk(self, parent: QModelIndex, visit: Callable[[QModelIndex, int], None], depth: int = 0) -> None:

@@ -29,8 +29,6 @@ from xencenter_py.xapi.errors import ProtocolError
 Decoder = Callable[[Any], Any]
 
 _DM = load()
-_MISSING = object()
-_STRING_KINDS = frozenset({"string", "ref", "enum"})
 
 
 class _Bad(ValueError):
@@ -458,9 +456,8 @@ def _encode(t: Type | None, v: Any, xml: bool) -> Any:
     if isinstance(v, dict):
         if t is not None and t.kind == "record" and (c := _DM.cls(t.name)) is not None:
             return {k: _encode(c.fields[k].type if k in c.fields else None, x, xml) for k, x in v.items()}
-        kt = t.key if t is not None and t.kind == "map" else None
         vt = t.of if t is not None and t.kind == "map" else None
-        return {_map_key(kt, k): _encode(vt, x, xml) for k, x in v.items()}
+        return {_map_key(k): _encode(vt, x, xml) for k, x in v.items()}
     if v is None:
         if t is not None and t.kind == "ref":
             return NULL_REF
@@ -468,7 +465,8 @@ def _encode(t: Type | None, v: Any, xml: bool) -> Any:
     return v
 
 
-def _map_key(t: Type | None, k: Any) -> str:
+def _map_key(k: Any) -> str:
+    """Map keys are strings on the wire (XML-RPC structs; JSON objects)."""
     if isinstance(k, bool):
         return "true" if k else "false"
     if isinstance(k, _dt.datetime):
