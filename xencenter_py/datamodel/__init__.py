@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 NULL_REF = "OpaqueRef:NULL"
-NULL_DATE = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+NULL_DATE = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 
 ROLES = ("pool-admin", "pool-operator", "vm-power-admin", "vm-admin", "vm-operator", "read-only")
 """Built-in roles from the most to the least privileged (``client-cert`` is not a user role)."""
@@ -188,14 +188,14 @@ def parse_datetime(text: str) -> _dt.datetime:
     m = _DATE_RE.match(s)
     if m:
         y, mo, d, h, mi, se, tz = m.groups()
-        tzinfo = _dt.timezone.utc
+        tzinfo = _dt.UTC
         if tz and tz != "Z":
             sign = 1 if tz[0] == "+" else -1
             digits = tz[1:].replace(":", "")
             tzinfo = _dt.timezone(sign * _dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
         return _dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(se), tzinfo=tzinfo)
     try:
-        return _dt.datetime.fromtimestamp(float(s), tz=_dt.timezone.utc)
+        return _dt.datetime.fromtimestamp(float(s), tz=_dt.UTC)
     except ValueError:
         raise ValueError(f"not a XAPI datetime: {text!r}") from None
 
@@ -203,7 +203,7 @@ def parse_datetime(text: str) -> _dt.datetime:
 def format_datetime(value: _dt.datetime) -> str:
     """XAPI's wire form: ``20240420T12:00:00Z`` in UTC."""
     if value.tzinfo is not None:
-        value = value.astimezone(_dt.timezone.utc)
+        value = value.astimezone(_dt.UTC)
     return value.strftime("%Y%m%dT%H:%M:%SZ")
 
 
