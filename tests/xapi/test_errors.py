@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import SimProcess
 from xencenter_py.i18n import set_language
-from xencenter_py.xapi import Failure
+from xencenter_py.xapi import Failure, XapiSession
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +54,30 @@ def test_description_round_trip() -> None:
     assert f.description == ["VM_BAD_POWER_STATE", "OpaqueRef:v", "halted", "running"]
     assert str(f) == "VM_BAD_POWER_STATE OpaqueRef:v halted running"
     assert Failure.from_description([]).code == "INTERNAL_ERROR"
+
+
+async def test_class_names_read_as_translated_type_names(demo_sim: SimProcess) -> None:
+    """The pool names the XAPI class ("host", "VM"); users read "server", "サーバー"."""
+    async with await XapiSession.login(demo_sim.url, "root", demo_sim.password) as s:
+        with pytest.raises(Failure) as no_host:
+            await s.call("host.get_by_uuid", "00000000-0000-0000-0000-000000000000")
+        with pytest.raises(Failure) as no_sr:
+            await s.call("SR.get_record", "OpaqueRef:00000000-0000-0000-0000-000000000000")
+    assert no_host.value.code == "UUID_INVALID" and no_host.value.param(0) == "host"
+    assert no_host.value.message() == "No server has the UUID 00000000-0000-0000-0000-000000000000."
+    assert no_sr.value.code == "HANDLE_INVALID" and no_sr.value.param(0) == "SR"
+    assert "(storage repository OpaqueRef:" in no_sr.value.message()
+    busy = Failure("OTHER_OPERATION_IN_PROGRESS", ["VDI", "OpaqueRef:d", "destroy"])
+    assert "on this virtual disk." in busy.message()
+    # The language in use when the message is shown counts, not the one at import time.
+    set_language("ja")
+    assert "サーバー" in no_host.value.message() and "host" not in no_host.value.message()
+    assert "ストレージ リポジトリ" in no_sr.value.message() and "SR " not in no_sr.value.message()
+    assert "仮想ディスク" in busy.message() and "VDI" not in busy.message()
+    # A rare class keeps its raw name rather than losing it.
+    assert "PVS_site" in Failure("UUID_INVALID", ["PVS_site", "u"]).message()
+
+
+def test_license_is_spelled_as_everywhere_else() -> None:
+    text = Failure("LICENCE_RESTRICTION", ["VMSS"]).message()
+    assert text == "Your license does not allow this feature (VMSS)."

@@ -165,8 +165,13 @@ _BYTE_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
 
 
 def format_bytes(value: float, *, decimals: int = 1) -> str:
-    """A size in binary units labelled as XenCenter does (``8 GB``, ``512 MB``, ``1.5 TB``)."""
+    """A size in binary units labelled as XenCenter does (``8 GB``, ``512 MB``, ``1.5 TB``).
+
+    Negative sizes are XAPI's "not known" (-1) and read as "Unknown", never "-1 B".
+    """
     size = float(value)
+    if size < 0:
+        return gettext("Unknown")
     unit = 0
     while abs(size) >= 1024 and unit < len(_BYTE_UNITS) - 1:
         size /= 1024

@@ -654,6 +654,12 @@ class SR(XenObject):
         return self.content_type == "iso"
 
     @property
+    def has_size(self) -> bool:
+        """Whether the SR has a meaningful size: XenCenter shows none for ISO libraries and
+        removable devices (``udev``), for which XAPI reports -1."""
+        return not self.is_iso and self.type != "udev"
+
+    @property
     def is_tools_sr(self) -> bool:
         return bool(self.record.get("is_tools_sr")) or self.record.get("name_label") == TOOLS_SR_NAME
 

@@ -78,6 +78,13 @@ def without_mnemonic(text: str) -> str:
     return re.sub(r"\(&\w\)", "", text).replace("&", "").removesuffix("...")
 
 
+def set_action_text(action: QAction, text: str) -> None:
+    """Menu text with an explicit tooltip without the accelerator: Qt's own tooltip keeps the
+    Japanese ``(X)`` of ``終了(&X)``. Disabled-reason tooltips are set later and win."""
+    action.setText(text)
+    action.setToolTip(without_mnemonic(text))
+
+
 class MainWindow(Retranslating, QMainWindow):
     """XenCenter's main window, driven by a ConnectionManager and an OperationHistory."""
 
@@ -407,10 +414,12 @@ class MainWindow(Retranslating, QMainWindow):
             self.view_options["show_hidden"]: _("&Hidden Objects"),
         }
         for act, text in texts.items():
-            act.setText(text)
+            set_action_text(act, text)
         self.act_add_server.setToolTip(_("Add a server or pool to xencenter-py"))
         self.connect_menu.setTitle(_("Co&nnect/Disconnect"))
         self.lifecycle_menu.setTitle(_("S&tart/Shut Down"))
+        for m in (*self.menus.values(), self.connect_menu, self.lifecycle_menu):
+            m.menuAction().setToolTip(without_mnemonic(m.title()))
         for command, host_menu, _check in self.host_menus.values():
             host_menu.setTitle(str(command.text))
         for cmd in (*commands.VM_COMMANDS, *commands.HOST_COMMANDS, commands.HOST_POWER_ON):
@@ -607,7 +616,7 @@ class MainWindow(Retranslating, QMainWindow):
         sel = self.selection
         for cmd in (*commands.VM_COMMANDS, *commands.HOST_COMMANDS, commands.HOST_POWER_ON):
             ok, reason = commands.availability(cmd, sel)
-            tip = str(cmd.text).replace("&", "")
+            tip = without_mnemonic(str(cmd.text))
             _set_action_state(self.power_actions[cmd.id], ok, f"{tip}: {reason}" if not ok and reason else tip, reason)
         # Ctrl+Y is Suspend or Resume, whichever applies (XenCenter gives both the key).
         resume_ok = self.power_actions["resume"].isEnabled()
@@ -617,7 +626,7 @@ class MainWindow(Retranslating, QMainWindow):
             self.power_actions["suspend"].setShortcut(QKeySequence() if resume_ok else QKeySequence("Ctrl+Y"))
         for command, host_menu, _check in self.host_menus.values():
             ok, reason = commands.availability(command, sel)
-            tip = str(command.text).replace("&", "")
+            tip = without_mnemonic(str(command.text))
             if host_menu.isEnabled() != ok:
                 host_menu.setEnabled(ok)  # the menu widget; its entry in the parent menu follows
             _set_action_state(host_menu.menuAction(), ok, f"{tip}: {reason}" if reason else tip, reason)

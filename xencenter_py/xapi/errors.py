@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from xencenter_py.i18n import format_bytes
+from xencenter_py.i18n import N_, LazyString, format_bytes
 from xencenter_py.i18n import gettext as _
 
 
@@ -116,6 +116,35 @@ def _bytes(text: str) -> str:
     return format_bytes(int(text))
 
 
+_KINDS: dict[str, LazyString] = {
+    "pool": N_("pool"),
+    "host": N_("server"),
+    "vm": N_("VM"),
+    "sr": N_("storage repository"),
+    "vdi": N_("virtual disk"),
+    "vbd": N_("virtual disk drive"),
+    "network": N_("network"),
+    "pif": N_("network interface"),
+    "vif": N_("virtual network interface"),
+    "pbd": N_("storage connection"),
+    "bond": N_("bond"),
+    "vlan": N_("VLAN"),
+    "task": N_("task"),
+    "message": N_("alert"),
+    "vm_appliance": N_("vApp"),
+    "vmss": N_("VM snapshot schedule"),
+    "session": N_("session"),
+}
+"""User-facing names of the XAPI classes failures name (``host`` reads "server" as in
+XenCenter); translated when the message is formatted."""
+
+
+def _kind(text: str) -> str:
+    """The translated type name of an XAPI class; rare classes keep their raw name."""
+    name = _KINDS.get(text.strip().lower())
+    return str(name) if name is not None else text
+
+
 def _state(text: str) -> str:
     """Power states arrive lower-case and may be a list ("halted, suspended")."""
     names = {
@@ -153,16 +182,16 @@ _MESSAGES: dict[str, Callable[[Failure], str]] = {
     ),
     "OTHER_OPERATION_IN_PROGRESS": lambda f: _(
         "Another operation ({operation}) is in progress on this {kind}. Try again when it has finished."
-    ).format(operation=f.param(2), kind=f.param(0)),
+    ).format(operation=f.param(2), kind=_kind(f.param(0))),
     "VM_REQUIRES_SR": lambda f: _("The VM needs a storage repository that this server cannot see."),
     "VM_REQUIRES_NETWORK": lambda f: _("The VM needs a network that this server is not connected to."),
     "SR_FULL": lambda f: _("The storage repository is full: {requested} requested, {maximum} available.").format(
         requested=_bytes(f.params[0]), maximum=_bytes(f.params[1])
     ),
     "HANDLE_INVALID": lambda f: _("The object no longer exists ({kind} {ref}).").format(
-        kind=f.param(0), ref=f.param(1)
+        kind=_kind(f.param(0)), ref=f.param(1)
     ),
-    "UUID_INVALID": lambda f: _("No {kind} has the UUID {uuid}.").format(kind=f.param(0), uuid=f.param(1)),
+    "UUID_INVALID": lambda f: _("No {kind} has the UUID {uuid}.").format(kind=_kind(f.param(0)), uuid=f.param(1)),
     "VM_MISSING_PV_DRIVERS": lambda f: _(
         "The VM has no guest tools (PV drivers) installed, so it cannot do this cleanly."
     ),
@@ -172,7 +201,7 @@ _MESSAGES: dict[str, Callable[[Failure], str]] = {
     "HOST_OFFLINE": lambda f: _("The server is offline."),
     "HOST_NOT_LIVE": lambda f: _("The server is not live."),
     "HOST_DISABLED": lambda f: _("The server is disabled (maintenance mode)."),
-    "LICENCE_RESTRICTION": lambda f: _("Your licence does not allow this feature ({feature}).").format(
+    "LICENCE_RESTRICTION": lambda f: _("Your license does not allow this feature ({feature}).").format(
         feature=f.param(0)
     ),
     "VM_NO_SUSPEND_SR": lambda f: _("No storage repository is set for suspend images."),

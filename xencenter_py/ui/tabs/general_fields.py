@@ -230,23 +230,25 @@ def _vm_boot(vm: Any) -> Section:
     return (_("Boot Options"), [(_("OS boot parameters"), vm.get("PV_args", "") or _("(None)"))])
 
 
+def _sr_size(sr: Any) -> str:
+    """XAPI reports -1 when an SR's size is not known (e.g. not yet scanned)."""
+    size, used = sr.physical_size, sr.physical_utilisation
+    if size < 0 or used < 0:
+        return _("Unknown")
+    return _("{used} used of {total} total ({allocated} allocated)").format(
+        used=format_bytes(used),
+        total=format_bytes(size),
+        allocated=format_bytes(max(0, int(sr.get("virtual_allocation") or 0))),
+    )
+
+
 def _sr_sections(sr: Any) -> list[Section]:
     general = [*_common(sr)]
     general.append((_("Type"), sr.type))
     general.append((_("Content type"), sr.content_type or _("(None)")))
     general.append((_("Shared"), _yes_no(sr.is_shared)))
-    size, used = sr.physical_size, sr.physical_utilisation
-    if size:
-        general.append(
-            (
-                _("Size"),
-                _("{used} used of {total} total ({allocated} allocated)").format(
-                    used=format_bytes(used),
-                    total=format_bytes(size),
-                    allocated=format_bytes(sr.get("virtual_allocation") or 0),
-                ),
-            )
-        )
+    if sr.has_size:
+        general.append((_("Size"), _sr_size(sr)))
     general.append((_("Default SR"), _yes_no(sr.is_default)))
     host = sr.home()
     general.append((_("Server"), host.name if host is not None else _("(Shared)") if sr.is_shared else _("(None)")))

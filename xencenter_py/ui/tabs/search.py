@@ -42,7 +42,7 @@ def _row(obj: Any) -> list[str]:
         cpus = format_number(obj.cpu_count)
         address = obj.address
     elif cls == "SR":
-        memory = format_bytes(obj.physical_size) if obj.physical_size else ""
+        memory = format_bytes(obj.physical_size) if obj.has_size and obj.physical_size > 0 else ""
     return [obj.name, object_kind(obj), state, memory, cpus, address]
 
 
