@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.model.records import PoolBuilder
 from xencenter_py.model.cache import Cache, CacheChange, tables_from_events
 from xencenter_py.model.objects import VM
@@ -40,6 +42,36 @@ def test_wrapper_stays_live_and_keeps_last_record_after_delete() -> None:
     assert vm.name == "b" and vm.exists
     cache.apply_events([{"class": "vm", "operation": "del", "ref": "OpaqueRef:1"}])
     assert vm.name == "b" and not vm.exists
+
+
+def test_load_compares_off_the_loop_and_stays_exact_when_events_come_meanwhile() -> None:
+    """``load`` (the full load) compares on a worker thread; an event applied while it runs
+    is not lost from the notifications: the content is the load's, the difference exact."""
+    b = PoolBuilder("p")
+    b.host("h")
+    b.vm("v")
+    cache = Cache()
+    seen: list[list[CacheChange]] = []
+    cache.subscribe(seen.append)
+    extra = {"class": "vm", "operation": "add", "ref": "OpaqueRef:extra", "snapshot": {"name_label": "x"}}
+
+    async def load() -> None:
+        first = asyncio.ensure_future(cache.load(b.tables))
+        await first
+        assert {c.op for c in seen[0]} == {"add"} and len(seen[0]) == len(cache)
+        second = asyncio.ensure_future(cache.load(b.tables))
+        await asyncio.sleep(0)  # the comparison is under way on the worker
+        cache.apply_events([extra])
+        await second
+
+    asyncio.run(load())
+    assert [(c.op, c.ref) for c in seen[-1]] == [("del", "OpaqueRef:extra")]
+    assert cache.get("VM", "OpaqueRef:extra") is None and cache.populated
+
+    async def clear() -> list[CacheChange]:
+        return await cache.clear()
+
+    assert len(asyncio.run(clear())) == len(seen[0]) and len(cache) == 0 and not cache.populated
 
 
 def test_replace_is_atomic_and_reports_the_difference() -> None:

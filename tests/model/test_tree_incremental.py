@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.model.records import PoolBuilder
 from tests.model.shadow import ShadowTree
 from tests.model.test_tree_rules import demo
-from xencenter_py.model.connection import Connection
+from xencenter_py.model import tree as tree_module
+from xencenter_py.model.connection import Connection, ConnectionState
 from xencenter_py.model.tree import NavigationTree, TreeOptions, TreeView
 
 
@@ -221,4 +224,94 @@ def test_random_changes_equal_rebuild(data: st.DataObject, view: TreeView, searc
     for n in range(data.draw(st.integers(1, 12))):
         apply(conn, b, data.draw(change(b)), n)
         assert shadow.matches(tree)
+    same_as_rebuild(tree, [conn])
+
+
+# -- a big pool that has just connected is laid out in slices ------------------------------------
+def _loading(b: PoolBuilder, monkeypatch: pytest.MonkeyPatch) -> Connection:
+    """The demo pool as while it loads (the tree lays it out in slices of two objects)."""
+    monkeypatch.setattr(tree_module, "SLICED_BUILD_THRESHOLD", 0)
+    monkeypatch.setattr(tree_module, "BUILD_SLICE", 2)
+    conn = b.connection()
+    conn.state = ConnectionState.CONNECTING
+    return conn
+
+
+async def _ticks(n: int) -> None:
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
+def test_sliced_build_attaches_the_pool_in_one_insert(monkeypatch: pytest.MonkeyPatch) -> None:
+    b = demo()
+    conn = _loading(b, monkeypatch)
+    tree = NavigationTree([conn])
+    shadow = ShadowTree(tree)
+
+    async def connect() -> None:
+        conn._set_state(ConnectionState.CONNECTED)
+        assert [n.kind for _d, n in tree.walk()] == ["root", "connection"]  # still loading
+        await _ticks(100)
+
+    asyncio.run(connect())
+    assert [e[0] for e in shadow.log] == ["inserted", "removed"]  # the pool with all below it; the placeholder
+    assert shadow.log[0][3] == f"0/{b.pool}"
+    assert shadow.matches(tree)
+    same_as_rebuild(tree, [conn])
+
+
+def test_disconnect_while_laying_out_and_removal_in_one_delta(monkeypatch: pytest.MonkeyPatch) -> None:
+    b = demo()
+    conn = _loading(b, monkeypatch)
+    tree = NavigationTree([conn])
+    shadow = ShadowTree(tree)
+
+    async def flap() -> None:
+        conn._set_state(ConnectionState.CONNECTED)
+        await _ticks(2)
+        conn.cache.replace({})
+        conn._set_state(ConnectionState.DISCONNECTED)
+        await _ticks(100)
+        assert shadow.matches(tree)
+        same_as_rebuild(tree, [conn])
+        conn.cache.replace(b.tables)
+        conn._set_state(ConnectionState.CONNECTED)
+        await _ticks(100)
+        assert shadow.matches(tree)
+        same_as_rebuild(tree, [conn])
+        del shadow.log[:]
+        conn.cache.replace({})  # the user disconnects: the pool goes with one removal
+        assert [e[0] for e in shadow.log] == ["inserted", "removed"]
+        assert shadow.log[1][3] == f"0/{b.pool}"
+
+    asyncio.run(flap())
+    assert shadow.matches(tree)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.data(), view=st.sampled_from(list(TreeView)), search=st.sampled_from(["", "web", "1"]), hidden=st.booleans()
+)
+def test_changes_while_laying_out_equal_rebuild(
+    monkeypatch: pytest.MonkeyPatch, data: st.DataObject, view: TreeView, search: str, hidden: bool
+) -> None:
+    """Batches that arrive while a pool is laid out slice by slice are applied after it is
+    attached: the result is the same as building at once from the final cache."""
+    b = demo()
+    conn = _loading(b, monkeypatch)
+    tree = NavigationTree([conn], view, TreeOptions(show_hidden=hidden), search)
+    shadow = ShadowTree(tree)
+    changes = [(data.draw(change(b)), data.draw(st.integers(0, 3))) for _ in range(data.draw(st.integers(1, 12)))]
+
+    async def connect() -> None:
+        conn._set_state(ConnectionState.CONNECTED)
+        for n, (c, pause) in enumerate(changes):
+            apply(conn, b, c, n)
+            await _ticks(pause)
+        await _ticks(100)
+
+    asyncio.run(connect())
+    assert shadow.matches(tree)
     same_as_rebuild(tree, [conn])

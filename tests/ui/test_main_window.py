@@ -232,3 +232,38 @@ def test_reboot_a_server(qtbot: Any, window: Any, sim_factory: Any) -> None:
     assert op.state is OpState.SUCCEEDED, op.error
     assert not message_boxes()
     assert not any(vm.is_running for vm in conn.cache.all("VM") if vm.is_real_vm)
+
+
+def test_pool_laid_out_in_slices_shows_expanded_and_leaves_in_one_removal(
+    qtbot: Any, window: Any, demo_sim: SimProcess, monkeypatch: pytest.MonkeyPatch, run: Any
+) -> None:
+    """A big pool (here: any pool) is laid out while the window keeps running and attached
+    with its subtree in one insert: the Qt rows equal the tree, the pool and its servers
+    are expanded as usual; disconnecting removes the pool's rows in one step."""
+    from xencenter_py.model import tree as tree_module
+
+    monkeypatch.setattr(tree_module, "SLICED_BUILD_THRESHOLD", 0)
+    monkeypatch.setattr(tree_module, "BUILD_SLICE", 3)
+    model = window.navigation.model
+    inserts: list[int] = []
+    removals: list[int] = []
+    model.rowsInserted.connect(lambda parent, first, last: inserts.append(last - first + 1))
+    model.rowsRemoved.connect(lambda parent, first, last: removals.append(last - first + 1))
+    conn = connect_via_dialog(qtbot, window, demo_sim.url, demo_sim.password)
+
+    def pool_node() -> Any:
+        return next((n for _d, n in window.navigation_tree.walk() if n.kind == "pool"), None)
+
+    qtbot.waitUntil(lambda: pool_node() is not None, timeout=5000)
+    pool = pool_node()
+    qtbot.waitUntil(lambda: qt_lines(model) == window.navigation_tree.render_lines(), timeout=5000)
+    assert len(window.navigation_tree) > 10 and len(inserts) <= 3  # the connecting node, then the pool
+    view = window.navigation.tree
+    hosts = [n for n in pool.children if n.kind == "host"]
+    assert hosts
+    qtbot.waitUntil(lambda: all(view.isExpanded(model.index_for_key(n.key)) for n in [pool, *hosts]), timeout=5000)
+    removals.clear()
+    run(conn.disconnect())
+    assert qt_lines(model) == window.navigation_tree.render_lines()
+    assert pool_node() is None
+    assert len(removals) <= 2  # the pool with everything below it (and the connecting node's old row)

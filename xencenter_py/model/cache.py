@@ -9,13 +9,15 @@ events costs the UI a handful of updates. A mod whose snapshot equals the cached
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache as _memo
-from typing import Any
+from typing import Any, TypeVar
 
 from xencenter_py.datamodel import load as load_datamodel
 from xencenter_py.model.listeners import add_listener
@@ -39,6 +41,17 @@ class CacheChange:
 
 
 Listener = Callable[[list[CacheChange]], None]
+
+_T = TypeVar("_T")
+
+# One plain Python worker for every connection's big loads (not the event loop's default
+# executor: Qt's would be torn down with the loop while a load may still run).
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-load")
+
+
+async def off_loop(func: Callable[..., _T], *args: Any) -> _T:
+    """Run ``func(*args)`` on the worker thread, letting the event loop run meanwhile."""
+    return await asyncio.get_running_loop().run_in_executor(_WORKER, func, *args)
 
 
 @contextlib.contextmanager
@@ -72,6 +85,7 @@ class Cache:
         self._wrappers: dict[tuple[str, str], XenObject] = {}
         self._listeners: list[Listener] = []
         self.populated = False
+        self._version = 0  # bumped by every write: a comparison made off the loop is still valid
 
     # -- reading ----------------------------------------------------------------------
     def record(self, cls: str, ref: Any) -> dict[str, Any] | None:
@@ -165,6 +179,8 @@ class Cache:
             change = self._apply_one(cls, ref, op, snapshot)
             if change is not None:
                 batch.append(change)
+        if batch:
+            self._version += 1
         self._notify(batch)
         return batch
 
@@ -188,11 +204,38 @@ class Cache:
         """Swap in a complete new content (full load or resync) in one step and notify the
         difference: the cache is never a mix of old and new state."""
         with _gc_paused():
-            batch = self._swap(tables)
+            new, batch = self._compare(tables)
+        return self._commit(new, batch)
+
+    async def load(self, tables: Mapping[str, Mapping[str, dict[str, Any]]]) -> list[CacheChange]:
+        """``replace``, with the comparison of tens of thousands of records made on a worker
+        thread so the event loop (and a window) keeps running; redone here if the cache
+        changed meanwhile."""
+        version = self._version
+        new, batch = await off_loop(self._compare_paused, tables)
+        if version != self._version:
+            return self.replace(tables)
+        return self._commit(new, batch)
+
+    def _compare_paused(
+        self, tables: Mapping[str, Mapping[str, dict[str, Any]]]
+    ) -> tuple[dict[str, dict[str, dict[str, Any]]], list[CacheChange]]:
+        with _gc_paused():
+            return self._compare(tables)
+
+    def _commit(self, new: dict[str, dict[str, dict[str, Any]]], batch: list[CacheChange]) -> list[CacheChange]:
+        self._tables = new
+        self._wrappers = {k: w for k, w in self._wrappers.items() if w.ref in new.get(k[0], {})}
+        self.populated = True
+        self._version += 1
         self._notify(batch)
         return batch
 
-    def _swap(self, tables: Mapping[str, Mapping[str, dict[str, Any]]]) -> list[CacheChange]:
+    def _compare(
+        self, tables: Mapping[str, Mapping[str, dict[str, Any]]]
+    ) -> tuple[dict[str, dict[str, dict[str, Any]]], list[CacheChange]]:
+        """The new tables (canonical class names) and the changes from the current ones;
+        reads the cache only."""
         new: dict[str, dict[str, dict[str, Any]]] = {}
         for name, recs in tables.items():
             cls = canonical_class(name)
@@ -212,14 +255,11 @@ class Cache:
                     batch.append(CacheChange("add", cls, ref))
                 elif old != rec:
                     batch.append(CacheChange("mod", cls, ref, old))
-        self._tables = new
-        self._wrappers = {k: w for k, w in self._wrappers.items() if w.ref in new.get(k[0], {})}
-        self.populated = True
-        return batch
+        return new, batch
 
-    def clear(self) -> list[CacheChange]:
+    async def clear(self) -> list[CacheChange]:
         """Forget everything (e.g. the user disconnected); listeners see the deletions."""
-        batch = self.replace({})
+        batch = await self.load({})
         self.populated = False
         return batch
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from xencenter_py.datamodel import load as load_datamodel
 from xencenter_py.i18n import gettext as _
-from xencenter_py.model.cache import Cache, tables_from_events
+from xencenter_py.model.cache import Cache, off_loop, tables_from_events
 from xencenter_py.model.listeners import add_listener
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,9 @@ RESYNC_CODES = frozenset({"SESSION_INVALID", "EVENT_FROM_TOKEN_PARSE_FAILURE", "
 
 FREEZE_THRESHOLD = 10_000
 """Objects in a full load from which the loaded records are frozen out of the cyclic GC."""
+
+RELEASE_SLICE = 2000
+"""Old records freed between two yields to the event loop after a disconnect."""
 
 MEMBER_SEARCH_AFTER = 3
 """Failed reconnection rounds on the last address before other pool members are tried."""
@@ -246,6 +249,9 @@ class Connection:
             batch, role_records, perms = await asyncio.gather(
                 session.event_from(["*"], "", self.event_timeout), roles(), permissions()
             )
+            # Tens of thousands of events are sorted into tables on a worker thread, so the
+            # event loop (and a window) keeps running; the cache compares them there too.
+            tables = await off_loop(tables_from_events, batch.events)
         except BaseException:
             with contextlib.suppress(Exception):
                 await session.logout()
@@ -254,7 +260,7 @@ class Connection:
         self.session = session
         self._token = batch.token
         self._counts_bad = False
-        self.cache.replace(tables_from_events(batch.events))
+        await self.cache.load(tables)
         if len(batch.events) >= FREEZE_THRESHOLD:
             # A big cache is long-lived and acyclic: keep the cyclic collector from rescanning
             # tens of thousands of records on every collection (that is what stalls a UI).
@@ -417,8 +423,13 @@ class Connection:
         session, self.session = self.session, None
         if session is not None:
             await _quiet_logout(session)
-        self.cache.clear()
+        released = await self.cache.clear()
         self._set_state(ConnectionState.DISCONNECTED)
+        # The changes hold the last references to the old records: free them a slice at a
+        # time rather than in one long deallocation.
+        while released:
+            del released[-RELEASE_SLICE:]
+            await asyncio.sleep(0)
 
     def __repr__(self) -> str:
         return f"<Connection {self.address} {self.state.name}>"

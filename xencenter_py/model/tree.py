@@ -25,6 +25,11 @@ After the first build, each cache batch recomputes only the objects it affects a
 deltas to listeners (``inserted``, ``removed``, ``moved``, ``changed``; see ``TreeListener``),
 so a Qt model maps them 1:1 to begin/end row operations and never resets.
 
+A big pool that has just connected is laid out in slices that yield to the event loop (the
+window keeps painting); its batches wait meanwhile, and the finished subtree is attached with
+one ``inserted`` per top node, carrying its children. Disconnecting removes the top nodes,
+each with its whole subtree, in one delta.
+
 Icon names (H4 draws one picture per name; this is the whole vocabulary):
 
 =====================  ======================================================================
@@ -65,6 +70,7 @@ Icon names (H4 draws one picture per name; this is the whole vocabulary):
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import logging
 import re
@@ -97,6 +103,19 @@ MAX_LABEL = 1000
 
 FULL_RECOMPUTE_THRESHOLD = 2000
 """Batches larger than this recompute the whole connection instead of tracing dependencies."""
+
+SLICED_BUILD_THRESHOLD = 2000
+"""Objects from which a newly connected pool is laid out in slices, off the event loop's way."""
+
+BUILD_SLICE = 300
+"""Objects placed between two yields to the event loop while a big pool is laid out."""
+
+BUILD_ATTEMPTS = 3
+"""Layouts started over (pool, host or storage changes meanwhile) before building at once."""
+
+_TREE_CLASSES = ("pool", "host", "VM", "SR", "VDI", "network")
+_REMEMBERED_CLASSES = frozenset({"pool", "host", "host_metrics", "SR", "PBD"})
+"""Classes whose changes the tree judges against facts it remembered (see ``_remember``)."""
 
 
 class TreeView(Enum):
@@ -170,7 +189,8 @@ class TreeListener(Protocol):
     under ``new_parent`` (for a move within one parent to a later place, Qt's
     ``beginMoveRows`` destination is ``new_row + 1``); ``changed``: label/icon/grey changed."""
 
-    def inserted(self, parent_key: str, row: int, node: Node) -> None: ...
+    def inserted(self, parent_key: str, row: int, node: Node) -> None:
+        """``node`` may come with children (a pool laid out at once): they are part of it."""
 
     def removed(self, parent_key: str, row: int, key: str) -> None: ...
 
@@ -245,6 +265,8 @@ class NavigationTree:
         self._desired: dict[str, _Place] = {}
         self._conn_keys: dict[str, set[str]] = {}
         self._memo: dict[str, dict[str, Any]] = {}
+        self._builds: dict[str, asyncio.Task[None]] = {}
+        self._waiting: dict[str, list[CacheChange]] = {}
         if view is TreeView.INFRASTRUCTURE:
             self.root = Node(ROOT_KEY, _("XenCenter"), "home", "root")
         else:
@@ -298,7 +320,7 @@ class NavigationTree:
         subs = [conn.cache.subscribe(lambda batch, cid=cid: self._on_batch(cid, batch))]
         on_state = getattr(conn, "on_state", None)
         if on_state is not None:
-            unsub = on_state(lambda *_args, cid=cid: self._recompute_connection(cid))
+            unsub = on_state(lambda *_args, cid=cid: self._state_changed(cid))
             if callable(unsub):
                 subs.append(unsub)
         self._unsubscribe[cid] = subs
@@ -309,12 +331,15 @@ class NavigationTree:
             if c is conn:
                 for unsub in self._unsubscribe.pop(cid, []):
                     unsub()
+                self._cancel_build(cid)
                 self._apply(dict.fromkeys(self._conn_keys.pop(cid, set())))
                 del self._connections[cid]
                 self._memo.pop(cid, None)
 
     def close(self) -> None:
         """Stop following the connections."""
+        for cid in list(self._builds):
+            self._cancel_build(cid)
         for subs in self._unsubscribe.values():
             for unsub in subs:
                 unsub()
@@ -343,6 +368,7 @@ class NavigationTree:
         conn = self._connections.get(cid)
         if conn is None:
             return
+        self._cancel_build(cid)
         new = self._place_connection(cid, conn)
         changes: dict[str, _Place | None] = dict.fromkeys(self._conn_keys[cid] - new.keys())
         changes.update(new)
@@ -353,6 +379,9 @@ class NavigationTree:
     def _on_batch(self, cid: str, batch: list[CacheChange]) -> None:
         conn = self._connections.get(cid)
         if conn is None:
+            return
+        if cid in self._builds:
+            self._waiting[cid].extend(batch)  # applied once the subtree is attached
             return
         if not self._is_connected(conn) or len(batch) > FULL_RECOMPUTE_THRESHOLD:
             self._recompute_connection(cid)
@@ -374,6 +403,116 @@ class NavigationTree:
                 keys.add(key)
                 changes[key] = place
         self._apply(changes)
+
+    def _state_changed(self, cid: str) -> None:
+        conn = self._connections.get(cid)
+        if conn is None:
+            return
+        if not self._needs_sliced_build(cid, conn):
+            self._recompute_connection(cid)
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop to yield to: build at once
+            self._recompute_connection(cid)
+            return
+        # The connection's own node ("connecting") stays until the subtree is attached.
+        self._cancel_build(cid)
+        self._waiting[cid] = []
+        self._builds[cid] = loop.create_task(self._sliced_build(cid, conn), name=f"tree build {cid}")
+
+    def _needs_sliced_build(self, cid: str, conn: Any) -> bool:
+        """A big pool that has just connected and shows nothing of its objects yet."""
+        if not self._is_connected(conn) or self._conn_keys[cid] - {f"{cid}/"}:
+            return False
+        return sum(conn.cache.count(cls) for cls in _TREE_CLASSES) > SLICED_BUILD_THRESHOLD
+
+    def _cancel_build(self, cid: str) -> None:
+        task = self._builds.pop(cid, None)
+        self._waiting.pop(cid, None)
+        if task is not None:
+            task.cancel()
+
+    async def _sliced_build(self, cid: str, conn: Any) -> None:
+        """Place every object a slice at a time, then attach the result in one step and
+        apply the batches that came meanwhile: they mark what they made stale, as always.
+        Changes judged against what the tree last saw (host liveness, pool, SR sharing) may
+        have been seen half-way by the placements: those start the layout over."""
+        me = asyncio.current_task()
+        for _attempt in range(BUILD_ATTEMPTS):
+            self._remember(cid, conn)
+            self._waiting[cid] = []
+            places: dict[str, _Place] = {}
+            done = 0
+            for cls in _TREE_CLASSES:
+                for ref in conn.cache.refs(cls):
+                    if done % BUILD_SLICE == BUILD_SLICE - 1:
+                        await asyncio.sleep(0)
+                        if self._builds.get(cid) is not me:
+                            return
+                    done += 1
+                    # An object deleted since the listing is simply not placed.
+                    p = self._place_object(cid, conn, cls, ref)
+                    if p is not None:
+                        places[f"{cid}/{ref}"] = p
+            if self._builds.get(cid) is not me:
+                return
+            if not any(ch.cls in _REMEMBERED_CLASSES for ch in self._waiting[cid]):
+                break
+        else:
+            self._recompute_connection(cid)  # such changes keep coming: build at once
+            return
+        del self._builds[cid]
+        waiting = self._waiting.pop(cid)
+        if not self._is_connected(conn):
+            self._recompute_connection(cid)
+            return
+        self._attach(cid, places)
+        if waiting:
+            self._on_batch(cid, waiting)
+
+    def _attach(self, cid: str, places: dict[str, _Place]) -> None:
+        """Show a connection's freshly laid-out objects: the subtree is built detached and
+        each top node (a pool, a standalone host, or, in the Objects view, an object under
+        its group) is inserted with its children in one delta."""
+        absent = dict.fromkeys(self._conn_keys[cid] - places.keys())
+        self._conn_keys[cid] = set(places)
+        self._desired.update(places)
+        nodes = {}
+        for key, p in places.items():
+            node = Node(key, p.label, p.icon, p.kind, p.ref, p.conn, sort_key=p.sort_key)
+            node.grey = p.grey
+            nodes[key] = node
+        tops: list[Node] = []
+        for key, node in nodes.items():
+            parent = nodes.get(places[key].parent)
+            if parent is None:
+                tops.append(node)
+            else:
+                node.parent = parent
+                parent.children.append(node)
+        # Containers not matching the search stay only with children (hosts before pools).
+        for key in sorted(nodes, key=lambda k: -_RANK.get(places[k].kind, 2)):
+            node = nodes[key]
+            if not places[key].matches and not node.children:
+                if node.parent is None:
+                    tops.remove(node)
+                else:
+                    node.parent.children.remove(node)
+        tops.sort(key=lambda n: _RANK.get(n.kind, 2))
+        for top in tops:
+            parent = self._ensure(places[top.key].parent)
+            if parent is None:
+                log.debug("no parent %r for %r", places[top.key].parent, top.key)
+                continue
+            stack = [top]
+            while stack:
+                n = stack.pop()
+                n.children.sort(key=_sort_key)
+                self._nodes[n.key] = n
+                stack.extend(n.children)
+            self._insert(parent, top)
+        self._apply(absent)
 
     def _remember(self, cid: str, conn: Any) -> None:
         """Facts whose change forces a whole-connection recompute (rare events)."""
@@ -479,7 +618,7 @@ class NavigationTree:
                 out[f"{cid}/"] = p
             return out
         cache = conn.cache
-        for cls in ("pool", "host", "VM", "SR", "VDI", "network"):
+        for cls in _TREE_CLASSES:
             for ref in cache.refs(cls):
                 p = self._place_object(cid, conn, cls, ref)
                 if p is not None:
@@ -660,6 +799,8 @@ class NavigationTree:
         present.sort(key=lambda k: _RANK.get(self._desired[k].kind, 2))
         for key in present:
             self._sync(key)
+        # Containers first: removing a pool takes its hosts and VMs along in one delta.
+        absent.sort(key=lambda k: _RANK.get(self._nodes[k].kind, 2) if k in self._nodes else 3)
         for key in absent:
             self._sync(key)
         for listener in list(self._listeners):

@@ -249,6 +249,12 @@ class NavigationPane(Retranslating, QWidget):
             node = self.model.node(index)
             if node is not None:
                 self._pending_expansion[node.key] = None
+                # A node inserted with its subtree (a pool laid out at once): its containers too.
+                stack = [c for c in node.children if c.children] if index != parent else []
+                while stack:
+                    child = stack.pop()
+                    self._pending_expansion[child.key] = None
+                    stack.extend(c for c in child.children if c.children)
         self._expansion_timer.start()
 
     def _apply_pending_expansion(self) -> None:

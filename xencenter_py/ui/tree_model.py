@@ -118,8 +118,8 @@ class NavigationModel(QAbstractItemModel):
         self.batch_finished()
         parent = self._items[parent_key]
         self.beginInsertRows(self._index_of(parent), row, row)
-        item = _Item(node, parent)  # its children are announced by their own inserts
-        self._items[item.key] = item
+        # A node may come with its children (a pool laid out at once): one insert for all.
+        item = self._mirror(node, parent)
         parent.children.insert(row, item)
         parent.dirty()
         self.endInsertRows()
