@@ -38,6 +38,7 @@ from xencenter_py.ui.dialogs.about import AboutDialog
 from xencenter_py.ui.dialogs.add_server import AddServerDialog
 from xencenter_py.ui.dialogs.certificate import CertificateDialog
 from xencenter_py.ui.dialogs.options import OptionsDialog
+from xencenter_py.ui.dialogs.properties import CpuMemoryPage, GeneralPage, PropertiesDialog
 from xencenter_py.ui.navigation import Mode, NotificationPage, stable_key
 from xencenter_py.xapi.errors import Failure
 
@@ -269,6 +270,25 @@ def test_everything_in_japanese(qtbot: Any, window: Any, demo_sim: SimProcess, j
         dialog.show()
         qtbot.waitExposed(dialog)
         walker.widget(dialog, label)
+        dialog.close()
+        dialog.deleteLater()
+
+    # Properties: every page for a halted VM (with its inline errors), a running VM, the pool.
+    halted = next(o for o in conn.cache.all("VM") if o.is_real_vm and o.power_state == "Halted")
+    running_vm = next(o for o in conn.cache.all("VM") if o.is_real_vm and o.is_running)
+    for label, obj in (("halted vm", halted), ("running vm", running_vm), ("pool", conn.cache.pool)):
+        dialog = PropertiesDialog(obj, window.history, window)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        if obj is halted:
+            dialog.page(GeneralPage).name_edit.setText(" ")
+            cpu = dialog.page(CpuMemoryPage)
+            cpu.spins["memory_dynamic_min"].setValue(cpu.spins["memory_static_max"].value() + 1)
+            assert not dialog.page(GeneralPage).name_error.isHidden() and not cpu.error.isHidden()
+        for row in range(dialog.page_list.count()):
+            dialog.page_list.setCurrentRow(row)
+            walker.text(f"properties[{label}] page", dialog.page_list.item(row).text())
+            walker.widget(dialog, f"properties[{label}] {row}")
         dialog.close()
         dialog.deleteLater()
 

@@ -67,9 +67,7 @@ def can_run(command: str, objs: Sequence[XenObject]) -> tuple[bool, str]:
     if not objs:
         return False, _("Nothing is selected")
     if command == "properties":
-        if len(objs) != 1:
-            return False, _("Select a single item to see its properties")
-        return _connected(objs[0])
+        return _check_properties(objs)
     check: Callable[[str, Any], tuple[bool, str]]
     if command in VM_COMMANDS:
         check = _check_vm
@@ -84,6 +82,20 @@ def can_run(command: str, objs: Sequence[XenObject]) -> tuple[bool, str]:
             return True, ""
         first_reason = first_reason or reason
     return False, first_reason
+
+
+PROPERTIES_CLASSES = frozenset({"pool", "host", "VM", "SR", "network", "VDI"})
+"""Classes whose Properties dialog exists."""
+
+
+def _check_properties(objs: Sequence[XenObject]) -> tuple[bool, str]:
+    """One object of a supported class, its pool connected, and the role may at least rename it."""
+    if len(objs) != 1:
+        return False, _("Select a single item to see its properties")
+    obj = objs[0]
+    if obj.cls not in PROPERTIES_CLASSES or (isinstance(obj, VM) and obj.is_control_domain):
+        return False, _("This item has no properties to edit")
+    return _usable(obj, f"{obj.cls}.set_name_label")
 
 
 def _connected(obj: XenObject) -> tuple[bool, str]:

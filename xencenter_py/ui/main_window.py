@@ -36,6 +36,7 @@ from xencenter_py.ui.connections import ConnectionManager, connect_interactive, 
 from xencenter_py.ui.dialogs.about import AboutDialog
 from xencenter_py.ui.dialogs.add_server import AddServerDialog
 from xencenter_py.ui.dialogs.options import OptionsDialog
+from xencenter_py.ui.dialogs.properties import PropertiesDialog
 from xencenter_py.ui.events_view import AlertsPage, EventsPage
 from xencenter_py.ui.navigation import Mode, NavigationPane, NotificationPage, stable_key
 from xencenter_py.ui.operations import OperationHistory, OpState
@@ -639,7 +640,9 @@ class MainWindow(Retranslating, QMainWindow):
         self.act_remove_server.setEnabled(bool(conns))
         self.act_connect_all.setEnabled(any(c.state is not ConnectionState.CONNECTED for c in self.manager.connections))
         self.act_disconnect_all.setEnabled(any(c.state is ConnectionState.CONNECTED for c in self.manager.connections))
-        self.act_properties.setEnabled(len(sel) == 1)
+        ok, reason = model_commands.can_run("properties", sel)
+        tip = without_mnemonic(self.act_properties.text())
+        _set_action_state(self.act_properties, ok, f"{tip}: {reason}" if not ok and reason else tip, reason)
         self.act_back.setEnabled(bool(self._back))
         self.act_forward.setEnabled(bool(self._forward))
 
@@ -800,10 +803,12 @@ class MainWindow(Retranslating, QMainWindow):
             spawn(self.manager.remove(conn), self)
 
     def show_properties(self) -> None:
-        """F2: the General tab of the selection (the Properties dialog comes in a later issue)."""
-        general = self.tab_pages["general"]
-        if self.tabs.indexOf(general) >= 0:
-            self.tabs.setCurrentWidget(general)
+        """F2: the Properties dialog of the single selected object."""
+        if not model_commands.can_run("properties", self.selection)[0]:
+            return
+        dialog = PropertiesDialog(self.selection[0], self.history, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def new_vm(self) -> None:
         box = QMessageBox(

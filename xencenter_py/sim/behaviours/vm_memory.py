@@ -131,3 +131,26 @@ async def set_shadow_multiplier_live(call: Call, vm: str, multiplier: float) -> 
         call.fail("MEMORY_CONSTRAINT_VIOLATION", "shadow multiplier must be at least 1.0")
     call.store.set("VM", vm, "HVM_shadow_multiplier", multiplier)
     return ""
+
+
+_VCPU_ORDER = "VCPU values must satisfy: 0 < VCPUs_at_startup <= VCPUs_max"
+
+
+@implements("VM.set_VCPUs_max")
+async def set_vcpus_max(call: Call, vm: str, value: int) -> str:
+    """A halted VM's vCPU maximum; it may not fall below the startup count."""
+    assert_vm_op(call.store, vm, "changing_VCPUs")
+    if not 0 < call.store.get("VM", vm)["VCPUs_at_startup"] <= value:
+        call.fail("INVALID_VALUE", "VCPU values", _VCPU_ORDER)
+    call.store.set("VM", vm, "VCPUs_max", value)
+    return ""
+
+
+@implements("VM.set_VCPUs_at_startup")
+async def set_vcpus_at_startup(call: Call, vm: str, value: int) -> str:
+    """A halted VM's vCPUs at start-up, within 1..VCPUs_max."""
+    assert_vm_op(call.store, vm, "changing_VCPUs")
+    if not 0 < value <= call.store.get("VM", vm)["VCPUs_max"]:
+        call.fail("INVALID_VALUE", "VCPU values", _VCPU_ORDER)
+    call.store.set("VM", vm, "VCPUs_at_startup", value)
+    return ""
