@@ -3,22 +3,12 @@ hypothetical failures to tolerate, priorities, enable, plan upkeep, disable."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import XenAPI
 
-from tests.conftest import SimProcess, start_sim
-from tests.sim.behaviour_support import NULL, login, wait_task
-
-
-@pytest.fixture(scope="module")
-def x() -> Iterator[Any]:
-    sim: SimProcess = start_sim("--seed", "demo", "--speed", "400")
-    session = login(sim)
-    yield session.xenapi
-    sim.stop()
+from tests.sim.behaviour_support import NULL, wait_task
 
 
 def _failure(call: Any, *args: Any) -> list[str]:

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import XenAPI
 
-from tests.conftest import SimProcess, start_sim
-from tests.sim.behaviour_support import details, host_by_name, login, vm_by_name, wait_until
-
-
-@pytest.fixture(scope="module")
-def x() -> Iterator[Any]:
-    sim: SimProcess = start_sim("--seed", "demo", "--speed", "400")
-    session = login(sim)
-    yield session.xenapi
-    session.xenapi.session.logout()
-    sim.stop()
+from tests.sim.behaviour_support import details, host_by_name, vm_by_name, wait_until
 
 
 def test_disabled_host_takes_no_new_vms(x: Any) -> None:

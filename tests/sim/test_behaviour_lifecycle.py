@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import XenAPI
 
-from tests.conftest import SimProcess, start_sim
-from tests.sim.behaviour_support import NULL, GiB, details, login, sr_by_name, vm_by_name, wait_task
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimProcess]:
-    process = start_sim("--seed", "demo", "--speed", "400")
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def x(sim: SimProcess) -> Any:
-    session = login(sim)
-    yield session.xenapi
-    session.xenapi.session.logout()
+from tests.sim.behaviour_support import NULL, GiB, details, sr_by_name, vm_by_name, wait_task
 
 
 def disks(x: Any, vm: str) -> list[dict[str, Any]]:

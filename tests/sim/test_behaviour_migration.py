@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import XenAPI
 
-from tests.conftest import SimProcess, start_sim
-from tests.sim.behaviour_support import details, free_memory, host_by_name, login, vm_by_name, wait_task
-
-
-@pytest.fixture(scope="module")
-def x() -> Iterator[Any]:
-    sim: SimProcess = start_sim("--seed", "demo", "--speed", "400")
-    session = login(sim)
-    yield session.xenapi
-    session.xenapi.session.logout()
-    sim.stop()
+from tests.sim.behaviour_support import details, free_memory, host_by_name, vm_by_name, wait_task
 
 
 def test_pool_migrate_moves_the_vm_and_its_memory(x: Any) -> None:

@@ -23,20 +23,6 @@ from tests.sim.behaviour_support import (
 )
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimProcess]:
-    process = start_sim("--seed", "demo", "--speed", "400")
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-def x(sim: SimProcess) -> Any:
-    session = login(sim)
-    yield session.xenapi
-    session.xenapi.session.logout()
-
-
 def test_start_runs_on_home_server_and_updates_every_record(x: Any) -> None:
     vm = vm_by_name(x, "CentOS 7 Test")
     home = x.VM.get_affinity(vm)

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import XenAPI
 
-from tests.conftest import SimProcess, start_sim
-from tests.sim.behaviour_support import NULL, GiB, details, login, sr_by_name, vm_by_name
+from tests.sim.behaviour_support import NULL, GiB, details, sr_by_name, vm_by_name
 
 TiB = 1024**4
-
-
-@pytest.fixture(scope="module")
-def x() -> Iterator[Any]:
-    sim: SimProcess = start_sim("--seed", "demo", "--speed", "400")
-    session = login(sim)
-    yield session.xenapi
-    session.xenapi.session.logout()
-    sim.stop()
 
 
 def new_disk(x: Any, sr: str, size: int, name: str = "data disk") -> str:

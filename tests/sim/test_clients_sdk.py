@@ -12,18 +12,11 @@ from typing import Any
 import pytest
 import XenAPI
 
-from tests.conftest import PASSWORD, SimProcess, start_sim
+from tests.conftest import PASSWORD, SimProcess
 from tests.sim.behaviour_support import GiB, wait_task
 from tests.sim.core_support import Rpc
 
 MiB = 1024**2
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimProcess]:
-    process = start_sim("--seed", "demo", "--speed", "400")
-    yield process
-    process.stop()
 
 
 @pytest.fixture(scope="module")

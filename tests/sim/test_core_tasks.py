@@ -14,19 +14,24 @@ from tests.conftest import SimProcess, start_sim
 from tests.sim.core_support import USERS, Rpc, core_sim_fixture, failure, rpc_fixture, xenapi  # noqa: F401  (fixtures)
 
 
-def wait_task(rpc: Rpc, task: str, timeout: float = 20.0) -> dict[str, Any]:
-    """Follow the task through events until it leaves ``pending``."""
+def follow_task(rpc: Rpc, task: str, predicate: Any, timeout: float = 10.0) -> dict[str, Any]:
+    """Follow the task through events until ``predicate`` holds for its record; a deleted
+    task shows as ``{"status": "deleted"}``."""
     deadline = time.monotonic() + timeout
     token = ""
     while time.monotonic() < deadline:
-        batch = rpc.call("event.from", [f"task/{task}"], token, 5.0)
+        batch = rpc.call("event.from", [f"task/{task}"], token, 2.0)
         token = batch["token"]
         for ev in batch["events"]:
-            if ev["operation"] == "del":
-                return {"status": "deleted"}
-            if ev["snapshot"]["status"] not in ("pending", "cancelling"):
-                return ev["snapshot"]  # type: ignore[no-any-return]
-    raise AssertionError(f"task {task} did not finish")
+            rec = {"status": "deleted"} if ev["operation"] == "del" else ev["snapshot"]
+            if predicate(rec):
+                return rec  # type: ignore[no-any-return]
+    raise AssertionError(f"task {task} never reached the expected state")
+
+
+def wait_task(rpc: Rpc, task: str, timeout: float = 20.0) -> dict[str, Any]:
+    """The task's record once it leaves ``pending`` (or is deleted)."""
+    return follow_task(rpc, task, lambda rec: rec["status"] not in ("pending", "cancelling"), timeout)
 
 
 def test_async_call_succeeds_with_xml_result(rpc: Rpc) -> None:
@@ -145,23 +150,11 @@ def _halted_vm(rpc: Rpc) -> str:
     )
 
 
-def _wait_for(rpc: Rpc, task: str, predicate: Any, timeout: float = 10.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    token = ""
-    while time.monotonic() < deadline:
-        batch = rpc.call("event.from", [f"task/{task}"], token, 2.0)
-        token = batch["token"]
-        for ev in batch["events"]:
-            if ev["operation"] != "del" and predicate(ev["snapshot"]):
-                return ev["snapshot"]  # type: ignore[no-any-return]
-    raise AssertionError("condition not reached")
-
-
 def test_cancel_a_running_task(slow_sim: SimProcess) -> None:
     rpc = Rpc(slow_sim).login()
     vm = _halted_vm(rpc)
     task = rpc.call("Async.VM.start", vm, False, False)
-    _wait_for(rpc, task, lambda rec: "cancel" in rec["allowed_operations"])
+    follow_task(rpc, task, lambda rec: "cancel" in rec.get("allowed_operations", ()))
     assert rpc.call("task.cancel", task) == ""
     rec = wait_task(rpc, task)
     assert rec["status"] == "cancelled" and rec["error_info"] == ["TASK_CANCELLED", task]
