@@ -57,11 +57,17 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 
 @pytest.fixture(scope="session")
-def _qasync_loop(qapp: QApplication) -> qasync.QEventLoop:
-    """One qasync loop for the whole session (a qasync loop cannot be made twice per app)."""
+def _qasync_loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
+    """One qasync loop for the whole session (a qasync loop cannot be made twice per app).
+
+    Its executor threads (name lookups, big answers parsed off the loop) are QThreads: they
+    must be stopped before Qt goes away, or Qt aborts the process at exit."""
     loop = qasync.QEventLoop(qapp, already_running=True)
+    executor = qasync.QThreadExecutor(4)
+    loop.set_default_executor(executor)
     asyncio.events._set_running_loop(None)
-    return loop
+    yield loop
+    executor.shutdown(wait=True)
 
 
 @pytest.fixture

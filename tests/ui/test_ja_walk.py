@@ -335,6 +335,17 @@ def test_everything_in_japanese(qtbot: Any, window: Any, demo_sim: SimProcess, j
     finally:
         keyring.set_keyring(previous)
 
+    # Adding the pool again: it is already connected.
+    qtbot.waitUntil(lambda: not message_boxes() and any(c.is_connected for c in window.manager.connections))
+    window.act_add_server.trigger()
+    dialog = wait_dialog(qtbot, AddServerDialog)
+    dialog.address_edit.setCurrentText(demo_sim.url)
+    dialog.password_edit.setText(demo_sim.password)
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    box = wait_dialog(qtbot, QMessageBox, "alreadyConnected", timeout=30000)
+    walker.widget(box, "already connected")
+    box.accept()
+
     assert walker.seen > 300
     assert not walker.english, "English left in the Japanese UI:\n" + "\n".join(walker.english)
     assert not walker.clipped, "Texts that do not fit:\n" + "\n".join(walker.clipped)

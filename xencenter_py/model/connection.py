@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit
@@ -169,17 +169,22 @@ class Connection:
         return self.state is ConnectionState.CONNECTED
 
     # -- connecting -------------------------------------------------------------------------
-    async def connect(self, *, follow_coordinator: bool = False) -> None:
+    async def connect(self, *, follow_coordinator: bool = False, others: Iterable[Connection] = ()) -> None:
         """Log in and load the whole pool; then keep the cache current in the background.
 
         Raises the client's errors for the UI: ``Failure`` (``HOST_IS_SLAVE`` with the
         coordinator address unless ``follow_coordinator``, ``SESSION_AUTHENTICATION_FAILED``...),
-        ``CertificateUnknown``/``CertificateChanged``, ``ConnectionLost``.
+        ``CertificateUnknown``/``CertificateChanged``, ``ConnectionLost``; and
+        ``AlreadyConnected`` when one of ``others`` already serves the pool (checked right
+        after login, whose session is then logged out).
         """
+        from xencenter_py.model.duplicates import refuse_duplicate
+
         await self._stop_loop()
         self._set_state(ConnectionState.CONNECTING)
         try:
             session = await self._login(self.address, follow_coordinator, self.login_timeout)
+            await refuse_duplicate(session, others, self)
             await self._load(session)
         except BaseException as exc:
             self._set_state(ConnectionState.FAILED, exc)

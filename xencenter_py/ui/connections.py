@@ -2,8 +2,9 @@
 
 ``ConnectionManager`` owns the model's ``Connection`` objects and the saved server list.
 ``connect_interactive`` is XenCenter's connect flow: certificate prompts, the offer to
-follow a pool member to its coordinator, asking again after a wrong password, and
-remembering the server (its password only in the keyring).
+follow a pool member to its coordinator, asking again after a wrong password, refusing a
+pool that is already connected (the existing one is selected instead), and remembering the
+server (its password only in the keyring).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model.connection import Connection, ConnectionState, redirect_address
+from xencenter_py.model.duplicates import ACTIVE, AlreadyConnected, find_by_address
 from xencenter_py.ui import config
 from xencenter_py.ui.aio import ask, run_dialog, show_error
 from xencenter_py.ui.dialogs.add_server import AddServerDialog
@@ -31,6 +33,7 @@ class ConnectionManager(QObject):
 
     connections_changed = Signal()
     state_changed = Signal(object)  # a Connection
+    reveal_requested = Signal(object)  # a Connection whose pool should be selected in the tree
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -128,16 +131,25 @@ async def connect_interactive(
     *,
     replacing: Connection | None = None,
 ) -> Connection | None:
-    """Connect with prompts; returns the connected Connection, or None when the user gave up.
+    """Connect with prompts; returns the Connection now serving the server (the existing one
+    when its pool was already connected), or None when the user gave up.
 
     ``replacing`` is a disconnected entry of the list (a saved server) that the new
     connection takes the place of; it comes back if the attempt is abandoned.
     """
     while True:
+        existing = find_by_address(manager.connections, address)
+        if existing is not None and existing is not replacing:
+            if existing.state in ACTIVE:
+                return await _already_connected(parent, manager, address, existing)
+            replacing = replacing or existing  # the server's disconnected entry: reuse it
         conn = Connection(address, user, password, trust=manager.trust)
         manager.add(conn, replacing=replacing)
         try:
-            await conn.connect()
+            await conn.connect(others=manager.connections)
+        except AlreadyConnected as dup:
+            await _abandon(manager, conn, replacing)
+            return await _already_connected(parent, manager, address, dup.existing)
         except (CertificateUnknown, CertificateChanged) as exc:
             await _abandon(manager, conn, replacing)
             if await _trust_prompt(parent, manager.trust, exc):
@@ -184,6 +196,26 @@ async def connect_interactive(
             await run_dialog(box)
             box.deleteLater()
         return conn
+
+
+async def _already_connected(
+    parent: QWidget | None, manager: ConnectionManager, address: str, existing: Connection
+) -> Connection:
+    """Tell the user the pool is already connected and select it instead (as XenCenter)."""
+    manager.reveal_requested.emit(existing)
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        _("Connect to Server"),
+        _("{server} is already connected as {name}. A pool is connected only once.").format(
+            server=address.split("://", 1)[-1].rstrip("/"), name=existing.friendly_name
+        ),
+        QMessageBox.StandardButton.Ok,
+        parent,
+    )
+    box.setObjectName("alreadyConnected")
+    await run_dialog(box)
+    box.deleteLater()
+    return existing
 
 
 async def _abandon(manager: ConnectionManager, conn: Connection, replacing: Connection | None) -> None:

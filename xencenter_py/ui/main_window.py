@@ -118,6 +118,7 @@ class MainWindow(Retranslating, QMainWindow):
 
         self.manager.connections_changed.connect(self._connections_changed)
         self.manager.state_changed.connect(self._connection_state_changed)
+        self.manager.reveal_requested.connect(self.select_connection)
         self.history.added.connect(self._operations_changed)
         self.history.changed.connect(self._operations_changed)
         self.history.removed.connect(self._operations_changed)
@@ -566,6 +567,14 @@ class MainWindow(Retranslating, QMainWindow):
             return False
         self.navigation.select_keys([stable_key(node)])
         return True
+
+    def select_connection(self, conn: Any) -> None:
+        """Select the top node of ``conn`` (its pool, or its server when standalone)."""
+        tree = self.navigation_tree
+        nodes = [(d, n) for d, n in tree.walk() if n.connection is conn] if tree is not None else []
+        if nodes:
+            node = min(nodes, key=lambda dn: (dn[1].kind != "pool", dn[0]))[1]
+            self.navigation.select_keys([stable_key(node)])
 
     def refresh_views(self) -> None:
         """Redraw the tabs and commands now (normally done shortly after cache changes)."""
