@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xencenter_py.model.tree import ICONS
+from xencenter_py.model.tree_rules import ICONS
 from xencenter_py.ui import icons
 
 
