@@ -83,6 +83,14 @@ async def run_dialog(dialog: QDialog) -> int:
         dialog.finished.disconnect(finished)
 
 
+async def inform(parent: QWidget | None, title: str, text: str, object_name: str) -> None:
+    """An information box with OK; returns when the user has read it."""
+    box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName(object_name)
+    await run_dialog(box)
+    box.deleteLater()
+
+
 async def ask(parent: QWidget | None, title: str, text: str, *, warning: bool = False) -> bool:
     """A Yes/No question; True for Yes."""
     icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Question

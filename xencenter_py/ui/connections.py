@@ -13,13 +13,13 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model.connection import Connection, ConnectionState, redirect_address
 from xencenter_py.model.duplicates import ACTIVE, AlreadyConnected, find_by_address
 from xencenter_py.ui import config
-from xencenter_py.ui.aio import ask, run_dialog, show_error
+from xencenter_py.ui.aio import ask, inform, run_dialog, show_error
 from xencenter_py.ui.dialogs.add_server import AddServerDialog
 from xencenter_py.ui.dialogs.certificate import CertificateDialog
 from xencenter_py.xapi.errors import CertificateChanged, CertificateUnknown, Failure
@@ -182,19 +182,15 @@ async def connect_interactive(
             show_error(parent, _("Connect to Server"), exc)
             return None
         if not manager.remember(conn, password, remember_password):
-            box = QMessageBox(
-                QMessageBox.Icon.Information,
+            await inform(
+                parent,
                 _("Password Not Saved"),
                 _(
                     "There is no password store (keyring) on this computer, so the password was not saved. "
                     "You will be asked for it the next time you connect."
                 ),
-                QMessageBox.StandardButton.Ok,
-                parent,
+                "passwordNotSaved",
             )
-            box.setObjectName("passwordNotSaved")
-            await run_dialog(box)
-            box.deleteLater()
         return conn
 
 
@@ -203,18 +199,14 @@ async def _already_connected(
 ) -> Connection:
     """Tell the user the pool is already connected and select it instead (as XenCenter)."""
     manager.reveal_requested.emit(existing)
-    box = QMessageBox(
-        QMessageBox.Icon.Information,
+    await inform(
+        parent,
         _("Connect to Server"),
         _("{server} is already connected as {name}. A pool is connected only once.").format(
             server=address.split("://", 1)[-1].rstrip("/"), name=existing.friendly_name
         ),
-        QMessageBox.StandardButton.Ok,
-        parent,
+        "alreadyConnected",
     )
-    box.setObjectName("alreadyConnected")
-    await run_dialog(box)
-    box.deleteLater()
     return existing
 
 
