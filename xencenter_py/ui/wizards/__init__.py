@@ -1,0 +1,1 @@
+"""Wizards: one module per wizard, each a list of pages on :mod:`.base`."""
