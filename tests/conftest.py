@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -57,6 +59,62 @@ def start_sim(*args: str, password: str = PASSWORD) -> SimProcess:
             return sim
     proc.wait()
     raise RuntimeError(f"simulator exited ({proc.returncode}) before listening:\n{''.join(lines)}")
+
+
+def _is_local(address: object) -> bool:
+    """Whether a ``connect`` target stays on this machine: a Unix socket path, or an IP
+    address (or ``localhost``) in 127.0.0.0/8 or ``::1``."""
+    if not isinstance(address, tuple):
+        return True  # AF_UNIX path (or abstract name)
+    host = str(address[0]).strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        ip = ipaddress.ip_address(host.partition("%")[0])
+    except ValueError:
+        return False  # a name: it would be resolved elsewhere first
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
+
+
+class LeftTheMachine(ConnectionRefusedError):
+    """A test tried to connect outside the loopback range (refused before any packet leaves)."""
+
+
+@pytest.fixture(autouse=True)
+def loopback_only() -> Iterator[list[str]]:
+    """Fail any test that tries to open a connection outside 127.0.0.0/8 and ``::1``.
+
+    ``socket.socket.connect``/``connect_ex`` are what every client here ends in (httpx and
+    asyncio's ``sock_connect`` included), on any thread. The attempt is refused with an
+    ``OSError`` (so nothing leaves) and recorded, so the test fails even when the code
+    under test swallows the error, e.g. a reconnect loop trying the next address."""
+    attempts: list[str] = []
+    original_connect = socket.socket.connect
+    original_connect_ex = socket.socket.connect_ex
+
+    def check(address: object) -> None:
+        if not _is_local(address):
+            attempts.append(repr(address))
+            raise LeftTheMachine(f"test tried to connect outside loopback: {address!r}")
+
+    def connect(self: socket.socket, address: object) -> None:
+        check(address)
+        return original_connect(self, address)  # type: ignore[arg-type]
+
+    def connect_ex(self: socket.socket, address: object) -> int:
+        check(address)
+        return original_connect_ex(self, address)  # type: ignore[arg-type]
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    try:
+        yield attempts
+    finally:
+        socket.socket.connect = original_connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
+    if attempts:
+        pytest.fail(f"connections outside loopback attempted: {', '.join(sorted(set(attempts)))}", pytrace=False)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import ipaddress
 import logging
 from collections.abc import Callable, Iterable
 from enum import Enum
@@ -280,10 +281,14 @@ class Connection:
             task.add_done_callback(self._retiring.discard)
 
     def _member_addresses(self) -> list[str]:
+        """Where the coordinator search may look. A pool reached on a loopback address (a
+        simulator, a tunnel) is searched only on loopback addresses: any other member
+        address is not the same machine's, and must never be contacted from here."""
+        local = is_loopback(_host_of(self.address))
         out = []
         for host in self.cache.all("host"):
             addr = host.address
-            if addr:
+            if addr and (is_loopback(addr) or not local):
                 out.append(redirect_address(self.address, addr))
         return out
 
@@ -447,6 +452,25 @@ async def _quiet_logout(session: Any) -> None:
     """Log out, giving up quietly after a few seconds (the server may be gone)."""
     with contextlib.suppress(Exception):
         await asyncio.wait_for(session.logout(), LOGOUT_TIMEOUT)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or name, maybe with a port) is this machine's loopback."""
+    text = host.strip()
+    if "://" in text:
+        text = urlsplit(text).hostname or ""
+    elif text.startswith("["):
+        text = text[1 : text.find("]")]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    if text.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
 
 
 def _host_of(address: str) -> str:

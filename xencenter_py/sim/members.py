@@ -33,6 +33,15 @@ LOCAL_LOGINS = frozenset({"session.slave_local_login_with_password", "session.sl
 LONG_POLLS = frozenset({"event.from", "event.next"})
 """Calls that may still be waiting when the coordinator moves away from their address."""
 
+FIRST_MEMBER = "127.0.0.1"
+"""The default ``--listen`` address: the first host's address in every seed."""
+
+
+def member_address(n: int, first: str = FIRST_MEMBER) -> str:
+    """The address of the ``n``-th host (from 1) when members are served from ``first`` on:
+    seeds give their hosts these, so each host's address is one ``--members`` serves."""
+    return str(ipaddress.IPv4Address(first) + n - 1)
+
 
 def assign_addresses(store: Store, coordinator: str, first: str) -> dict[str, str]:
     """Give each host its own loopback address, ``first`` to the coordinator; returns
@@ -47,8 +56,8 @@ def assign_addresses(store: Store, coordinator: str, first: str) -> dict[str, st
     if not room:
         raise ValueError(f"needs an IPv4 loopback --listen address with room for {len(hosts)} hosts, not {first!r}")
     endpoints: dict[str, str] = {}
-    for offset, host in enumerate(hosts):
-        address = str(start + offset)
+    for n, host in enumerate(hosts, start=1):
+        address = member_address(n, first)
         store.set("host", host, "address", address)
         for pif in store.get("host", host)["PIFs"]:
             if store.exists("PIF", pif) and store.get("PIF", pif)["management"]:

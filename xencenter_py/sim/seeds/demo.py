@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from xencenter_py.datamodel import NULL_REF
+from xencenter_py.sim.members import member_address
 from xencenter_py.sim.seeds.builder import BOOT_TIME, GiB, MiB, PoolBuilder, stable_hex
 from xencenter_py.sim.seeds.common import XEON_E5405, XEON_E5570, add_drivers, add_pool, license_params
 from xencenter_py.sim.seeds.parts import (
@@ -45,7 +46,7 @@ def _wire_host(b: PoolBuilder, host: str, n: int, nets: dict[str, str]) -> None:
         host,
         nets["storage"],
         "eth1",
-        ip=f"10.10.20.1{n}",
+        ip=f"127.0.20.1{n}",
         netmask="255.255.255.0",
         other_config={"management_purpose": "Storage"},
         disallow_unplug=True,
@@ -81,7 +82,7 @@ def build(store: Store) -> None:
         add_host(
             b,
             name,
-            f"192.168.10.1{n}",
+            member_address(n),
             cpu=cpu,
             memory_total=mem * GiB - 180 * MiB,
             serial=stable_hex(name, 7).upper(),
@@ -122,11 +123,11 @@ def build(store: Store) -> None:
     local3 = _local_storage(b, h3, "xs-demo-03", "lvhd", 3, 900 * GiB)
     b[local2]["name_label"] = "Local EXT storage"
     b[local3]["name_label"] = "Local LVHD storage"
-    nfs = add_nfs_sr(b, hosts, "192.168.20.5", "/vol/xenserver", 2 * TiB)
+    nfs = add_nfs_sr(b, hosts, "127.0.20.5", "/vol/xenserver", 2 * TiB)
     iscsi = add_iscsi_sr(
         b,
         hosts,
-        "10.10.20.50",
+        "127.0.20.50",
         "iqn.2009-06.com.example:storage.lun1",
         TiB,
         scsi_id="36" + stable_hex("iscsi", 31),

@@ -94,8 +94,8 @@ def add_management_pif(
     network: str,
     *,
     netmask: str = "255.255.255.0",
-    gateway: str = "192.168.10.1",
-    dns: str = "192.168.10.2",
+    gateway: str = "127.0.0.254",
+    dns: str = "127.0.0.53",
 ) -> str:
     """``eth0`` on ``network``, with the host's address: the management interface."""
     ip = b[host]["address"]

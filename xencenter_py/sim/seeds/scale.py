@@ -9,6 +9,7 @@ tools report guest metrics. A few default templates complete the tree.
 from __future__ import annotations
 
 from xencenter_py.datamodel import NULL_REF
+from xencenter_py.sim.members import member_address
 from xencenter_py.sim.seeds import parts
 from xencenter_py.sim.seeds.builder import GiB, MiB, PoolBuilder
 from xencenter_py.sim.seeds.common import XEON_E5570, add_drivers, add_pool
@@ -33,19 +34,19 @@ def build(store: Store, hosts: int, vms: int) -> None:
         host = parts.add_host(
             b,
             name,
-            f"10.{100 + n // 250}.{n % 250}.10",
+            member_address(n + 1),
             cpu=XEON_E5570,
             memory_total=memory_total,
             serial=f"SC{n:05d}",
             dom0_memory=2 * GiB,
         )
-        parts.add_management_pif(b, host, mgmt, netmask="255.255.0.0", gateway="", dns="")
+        parts.add_management_pif(b, host, mgmt, netmask="255.0.0.0", gateway="", dns="")
         b.pif(host, guest, "eth1")
         locals_.append(parts.add_local_storage(b, host, 2 * TiB))
         parts.add_dvd_drive(b, host)
         host_refs.append(host)
-    nfs = parts.add_nfs_sr(b, host_refs, "10.99.0.5", "/vol/scale", 500 * TiB)
-    iscsi = parts.add_iscsi_sr(b, host_refs, "10.99.0.6", "iqn.2009-06.com.example:scale", 500 * TiB)
+    nfs = parts.add_nfs_sr(b, host_refs, "127.0.99.5", "/vol/scale", 500 * TiB)
+    iscsi = parts.add_iscsi_sr(b, host_refs, "127.0.99.6", "iqn.2009-06.com.example:scale", 500 * TiB)
     used = dict.fromkeys(host_refs, 0)
     budget = memory_total * 3 // 4
     for i in range(vms):
