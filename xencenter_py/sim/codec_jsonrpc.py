@@ -16,6 +16,7 @@ from typing import Any
 
 from xencenter_py.datamodel import format_datetime
 from xencenter_py.sim.codec_xmlrpc import Typed
+from xencenter_py.sim.dispatch import encodable
 
 
 class JsonRpcParseError(ValueError):
@@ -52,6 +53,10 @@ def parse_request(body: bytes) -> Request:
     rid = obj.get("id")
     if rid is None or isinstance(rid, bool) or not isinstance(rid, (int, str)):
         raise JsonRpcParseError("Jsonrpc.Malformed_method_request(id must be an int or a string)")
+    if not (encodable(method) and encodable(rid)):
+        # Echoed in the answer, so they must be valid Unicode (the parameters are checked
+        # by type, with the message's parameter names).
+        raise JsonRpcParseError("Jsonrpc.Malformed_method_request(invalid Unicode in method or id)")
     return Request(method, params, rid, v2)
 
 

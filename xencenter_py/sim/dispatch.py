@@ -114,6 +114,34 @@ def fill_arguments(m: Message, wire_name: str, params: list[Any]) -> list[Any]:
     raise XapiError("MESSAGE_PARAMETER_COUNT_MISMATCH", wire_name, expected, got)
 
 
+# ------------------------------------------------------------------ text that can be stored
+def encodable(value: Any) -> bool:
+    """Whether every string in a wire value (keys included) can be written as UTF-8. JSON
+    can carry a lone UTF-16 surrogate (``"\\ud800"``) that no answer, log or state file
+    could hold: such a value must never get past the protocol boundary."""
+    if isinstance(value, str):
+        if value.isascii():
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, list):
+        return all(encodable(v) for v in value)
+    if isinstance(value, dict):
+        return all(encodable(k) and encodable(v) for k, v in value.items())
+    return True
+
+
+def check_encodable(m: Message, params: list[Any]) -> None:
+    """``FIELD_TYPE_ERROR [param]`` (xapi's type error) for the first parameter holding text
+    that is not valid Unicode."""
+    for value, (name, _) in zip(params, m.params, strict=False):
+        if not encodable(value):
+            raise XapiError("FIELD_TYPE_ERROR", name)
+
+
 # ------------------------------------------------------------------ decoding by type
 def coerce(value: Any, t: Type, name: str) -> Any:
     """Decode a wire value as datamodel type ``t`` or fail with ``FIELD_TYPE_ERROR [name]``."""

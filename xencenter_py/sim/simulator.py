@@ -25,6 +25,7 @@ from xencenter_py.sim import tasks as _tasks  # noqa: F401  (registers core hand
 from xencenter_py.sim.codec_xmlrpc import Typed
 from xencenter_py.sim.dispatch import (
     Handler,
+    check_encodable,
     core,
     core_handler,
     decode_arguments,
@@ -175,6 +176,7 @@ class Simulator:
         if m is None or (is_async and m.cls in NOT_ASYNC_CLASSES):
             raise XapiError("MESSAGE_METHOD_UNKNOWN", method)
         params = fill_arguments(m, method, params)
+        check_encodable(m, params)
         session = user = role = ""
         info = None
         if needs_session(m):
