@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from typing import Any
 
@@ -54,6 +55,7 @@ async def main(args: argparse.Namespace) -> int:
         window.resize(1280, 800)
         window.splitter.setSizes([330, 950])
     window.show()
+    _close_on_signals(window)
     session = Session(window)
     status = 0
     try:
@@ -69,6 +71,17 @@ async def main(args: argparse.Namespace) -> int:
     finally:
         await session.shutdown()
     return status
+
+
+def _close_on_signals(window: Any) -> None:
+    """Ctrl+C in the terminal and SIGTERM close the window as the user would: connections
+    are logged out and the demo simulators stopped before the process exits."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, window.close)
+        except (NotImplementedError, RuntimeError, ValueError):  # no signals on this platform/thread
+            log.debug("cannot handle signal %s", sig)
 
 
 async def wait_all_connected(manager: Any) -> None:
@@ -113,6 +126,7 @@ class Session:
         manager = window.manager
         conns = []
         for server in self.demo_servers:
+            manager.transient.add(server.url)  # a demo server lives as long as this session
             conn = Connection(server.url, "root", server.password, trust=manager.trust)
             manager.add(conn)
             conns.append(conn)

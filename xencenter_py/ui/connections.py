@@ -40,6 +40,7 @@ class ConnectionManager(QObject):
         self.trust = TrustStore(config.trust_path())
         self.connections: list[Connection] = []
         self.saved = config.load_servers()
+        self.transient: set[str] = set()  # addresses never saved (the demo's simulators)
 
     # -- list -------------------------------------------------------------------------
     def add(self, conn: Connection, replacing: Connection | None = None) -> None:
@@ -83,6 +84,8 @@ class ConnectionManager(QObject):
 
     def remember(self, conn: Connection, password: str, remember_password: bool) -> bool:
         """Save the server; returns False when the password could not go to a keyring."""
+        if conn.address in self.transient:
+            return True
         entry = next((s for s in self.saved if s.address == conn.address), None)
         if entry is None:
             entry = config.SavedServer(conn.address)
