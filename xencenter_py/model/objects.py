@@ -595,12 +595,14 @@ class VM(XenObject):
 
     @property
     def os_name(self) -> str:
-        """The guest OS as reported by the guest agent (empty when unknown)."""
+        """The guest OS as reported by the guest agent (empty when unknown), without the
+        boot-volume suffix Windows agents append ("...|C:\\Windows|\\Device\\Harddisk0\\Partition2")."""
         gm = self.guest_metrics
         if gm is None:
             return ""
         os_version = gm.get("os_version") or {}
-        return os_version.get("name") or os_version.get("distro", "")
+        name = os_version.get("name") or os_version.get("distro", "")
+        return str(name).split("|", 1)[0].strip()
 
     @property
     def tools_detected(self) -> bool:
