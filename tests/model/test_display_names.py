@@ -9,7 +9,7 @@ from xencenter_py.model.display_names import content_type_name, edition_name
 
 def test_editions_have_their_product_names() -> None:
     set_language("en")
-    assert edition_name("premium") == "Premium Edition"
+    assert type(edition_name("premium")) is str and edition_name("premium") == "Premium Edition"
     assert edition_name("free") == "XenServer (free)"
     assert edition_name("enterprise-per-socket") == "Enterprise Per Socket"  # unknown: readable, not raw
     assert edition_name("") == "Unknown"

@@ -35,7 +35,7 @@ def edition_name(code: str) -> str:
     if not code:
         return _("Unknown")
     known = _EDITIONS.get(code.lower())
-    return _(known) if known else code.replace("-", " ").title()
+    return str(known) if known else code.replace("-", " ").title()
 
 
 def content_type_name(code: str) -> str:
@@ -43,4 +43,4 @@ def content_type_name(code: str) -> str:
     if not code:
         return _("(None)")
     known = _CONTENT_TYPES.get(code.lower())
-    return _(known) if known else code
+    return str(known) if known else code

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from xencenter_py import PRODUCT_NAME
 from xencenter_py.i18n import current_language
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model import commands as model_commands
@@ -180,7 +181,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
 
     # -- texts ---------------------------------------------------------------------------------
     def retranslate(self) -> None:
-        self.setWindowTitle(_("xencenter-py"))
+        self.setWindowTitle(PRODUCT_NAME)
         menus.retranslate(self)
         for page in self.tab_pages.values():
             index = self.tabs.indexOf(page)
