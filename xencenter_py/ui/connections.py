@@ -19,10 +19,10 @@ from xencenter_py.i18n import gettext as _
 from xencenter_py.model.connection import Connection, ConnectionState, redirect_address
 from xencenter_py.model.duplicates import ACTIVE, AlreadyConnected, find_by_address
 from xencenter_py.ui import config
-from xencenter_py.ui.aio import ask, inform, run_dialog, show_error
+from xencenter_py.ui.aio import ask, error_text, inform, run_dialog, show_error
 from xencenter_py.ui.dialogs.add_server import AddServerDialog
 from xencenter_py.ui.dialogs.certificate import CertificateDialog
-from xencenter_py.xapi.errors import CertificateChanged, CertificateUnknown, Failure
+from xencenter_py.xapi.errors import CertificateChanged, CertificateUnknown, Failure, XapiClientError
 from xencenter_py.xapi.trust import TrustStore
 
 log = logging.getLogger(__name__)
@@ -180,6 +180,26 @@ async def connect_interactive(
                 return None
             show_error(parent, _("Connect to Server"), failure)
             return None
+        except (XapiClientError, OSError, ValueError) as exc:  # unreachable, not XAPI, bad address
+            await _abandon(manager, conn, replacing)
+            dialog = AddServerDialog(
+                parent,
+                address=address,
+                user=user,
+                password=password,
+                history=[s.address for s in manager.saved],
+                error=error_text(exc),
+            )
+            dialog.remember.setChecked(remember_password)
+            accepted = await run_dialog(dialog) == dialog.DialogCode.Accepted
+            new_address = dialog.address()
+            user, password, remember_password = dialog.user(), dialog.password(), dialog.remember_password()
+            dialog.deleteLater()
+            if not accepted:
+                return None
+            if new_address != address:
+                address, replacing = new_address, None
+            continue
         except Exception as exc:
             await _abandon(manager, conn, replacing)
             show_error(parent, _("Connect to Server"), exc)
