@@ -27,10 +27,10 @@ from xencenter_py.model.connection import ConnectionState
 from xencenter_py.model.tree import NavigationTree, TreeOptions, TreeView
 from xencenter_py.ui import commands, config, gc_policy, icons, menus
 from xencenter_py.ui.aio import spawn
-from xencenter_py.ui.connections import ConnectionManager
+from xencenter_py.ui.connections import ConnectionManager, follow_lost_connection
 from xencenter_py.ui.events_view import AlertsPage, EventsPage
 from xencenter_py.ui.navigation import Mode, NavigationPane, NotificationPage, stable_key
-from xencenter_py.ui.operations import OperationHistory
+from xencenter_py.ui.operations import Operation, OperationHistory
 from xencenter_py.ui.status_bar import StatusArea
 from xencenter_py.ui.tabs.base import TabPage
 from xencenter_py.ui.tabs.general import GeneralTab
@@ -55,6 +55,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
         self.setWindowIcon(icons.icon("home"))
         self.manager = manager or ConnectionManager(self)
         self.history = history or OperationHistory(self)
+        self._lost: dict[Any, Operation] = {}  # a lost connection's entry in Events, per connection
         self.options = TreeOptions()
         self.language_setting: str | None = None
         self.navigation_tree: NavigationTree | None = None
@@ -248,6 +249,9 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
             self._refresh_timer.start()
 
     def _connection_state_changed(self, conn: Any) -> None:
+        lost = self._lost.get(conn)
+        if conn.state is ConnectionState.RECONNECTING and (lost is None or not lost.running):
+            self._lost[conn] = follow_lost_connection(self.history, conn)
         self.update_commands()
         if conn.state is ConnectionState.CONNECTED:
             gc_policy.settle(force=True)
