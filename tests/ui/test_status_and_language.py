@@ -70,3 +70,14 @@ async def _never(_progress: Any) -> None:
     import asyncio
 
     await asyncio.Event().wait()
+
+
+def test_options_language_label_is_an_access_key_not_an_ampersand(qtbot: Any, english: None) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from xencenter_py.ui.dialogs.options import OptionsDialog
+
+    dialog = OptionsDialog(None)
+    qtbot.addWidget(dialog)
+    label = next(w for w in dialog.findChildren(QLabel) if w.text() == "&Language:")
+    assert label.buddy() is dialog.language
