@@ -3,7 +3,10 @@ console, in the chosen language, with no Python or OpenSSL text."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -31,3 +34,17 @@ def test_tls_to_a_plain_port_says_so(demo_sim: SimProcess) -> None:
     result = tree_cli("--server", demo_sim.url.replace("http://", "https://"), password=demo_sim.password)
     assert result.returncode == 1
     assert "https" in result.stderr and "SSL" not in result.stderr and "WRONG_VERSION" not in result.stderr
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("en", "There is no display"), ("ja", "ディスプレイ")])
+def test_console_without_a_display_says_so(lang: str, expected: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run(
+        [sys.executable, "-m", "xencenter_py", "--demo", "--lang", lang],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1 and expected in lines[0], result.stderr

@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -23,10 +25,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=["en", "ja"], help="user interface language (default: system or saved)")
 
 
+def display_problem(environ: Mapping[str, str] = os.environ, platform: str = sys.platform) -> str:
+    """Why no window can be shown here ("" when one can), as one sentence."""
+    from xencenter_py.i18n import gettext as _
+
+    headless = not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+    if platform.startswith("linux") and not environ.get("QT_QPA_PLATFORM") and headless:
+        return _(
+            "There is no display: start the console in a desktop session (DISPLAY or WAYLAND_DISPLAY must be "
+            "set), or use its command-line verbs (xencenter-py tree, sim ...) instead."
+        )
+    return ""
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the console until its window is closed; returns the exit status."""
-    import qasync
-    from PySide6.QtWidgets import QApplication
+    from xencenter_py.i18n import gettext as _
+    from xencenter_py.i18n import set_language
+
+    set_language(args.lang)
+    problem = display_problem()
+    if problem:
+        print(f"xencenter-py: {problem}", file=sys.stderr)
+        return 1
+    try:
+        import qasync
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:
+        message = _(
+            "The Qt libraries the console needs are missing ({error}). On Debian or Ubuntu run 'make sysdeps' "
+            "as root, or install libegl1, libgl1, libxkbcommon0, libfontconfig1 and libdbus-1-3."
+        ).format(error=exc)
+        print(f"xencenter-py: {message}", file=sys.stderr)
+        return 1
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTabWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +34,7 @@ from xencenter_py.ui.status_bar import StatusArea
 from xencenter_py.ui.tabs.base import TabPage
 from xencenter_py.ui.tabs.general import GeneralTab
 from xencenter_py.ui.tabs.search import SearchTab
+from xencenter_py.ui.toolbar import MainToolbar
 from xencenter_py.ui.widgets import Retranslating
 from xencenter_py.ui.window_commands import WindowCommands
 
@@ -117,7 +117,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
     menus: dict[str, QMenu]
     connect_menu: QMenu
     lifecycle_menu: QMenu
-    toolbar: QToolBar
+    toolbar: MainToolbar
 
     def _build_body(self) -> None:
         self.navigation = NavigationPane()
@@ -437,8 +437,9 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
         geometry = s.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1100, 720)
+        else:  # first start: wide enough for the toolbar with its labels, within the screen
+            screen = self.screen().availableGeometry().width() if self.screen() is not None else 1100
+            self.resize(min(max(1100, self.toolbar.width_needed() + 24), max(screen, 640)), 720)
         sizes = s.value("window/splitter")
         if isinstance(sizes, list) and len(sizes) == 2:
             self.splitter.setSizes([int(x) for x in sizes])
