@@ -62,6 +62,10 @@ def run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("xencenter-py")
+    app.setDesktopFileName("xencenter-py")  # the installed desktop entry (taskbar grouping, icon)
+    from xencenter_py.ui.icons import app_icon
+
+    app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
