@@ -15,6 +15,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._verdict import check
 from tests.conftest import PASSWORD, SimProcess, start_sim
 
 CLIENTS = 8
@@ -133,9 +134,8 @@ def main() -> None:
     sim = start_sim("--seed", "empty")
     try:
         wall, per_cpu = asyncio.run(calls_per_second(sim))
-        print(
-            f"   simple calls/s ({CLIENTS} keep-alive JSON-RPC clients): {wall:.0f} (per simulator CPU second: {per_cpu:.0f})"
-        )
+        check(f"simple calls/s ({CLIENTS} keep-alive JSON-RPC clients)", wall, 2000, higher=True, digits=0)
+        print(f"   (per simulator CPU second: {per_cpu:.0f})")
         median, worst = asyncio.run(event_fanout(sim))
         print(
             f"   {WAITERS} event.from waiters woken by one change: median {median * 1000:.0f} ms, last {worst * 1000:.0f} ms"

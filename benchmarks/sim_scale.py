@@ -13,6 +13,7 @@ import time
 
 import httpx
 
+from benchmarks._verdict import check
 from tests.conftest import LISTENING, PASSWORD
 
 POOL_SIZE = "64:5000"
@@ -53,7 +54,7 @@ def main() -> None:
             raise RuntimeError("the simulator exited before listening")
         serving = time.perf_counter() - started
         threading.Thread(target=lambda: proc.stdout and proc.stdout.read(), daemon=True).start()
-        print(f"   generate and serve {POOL_SIZE}: {serving:.2f} s (target < 10 s)")
+        check(f"generate and serve {POOL_SIZE}", serving, 10.0, " s")
         print(f"   peak RSS when serving: {_peak_rss_mb(proc.pid):.0f} MB")
         with httpx.Client(timeout=300) as client:
             session = _rpc(client, url, "session.login_with_password", "root", PASSWORD, "2.21", "benchmark")
@@ -64,7 +65,7 @@ def main() -> None:
                 timings.append(time.perf_counter() - t)
             assert isinstance(records, dict)
             print(f"   VM.get_all_records over JSON-RPC ({len(records)} VMs): best {min(timings):.2f} s")
-        print(f"   peak RSS after the calls: {_peak_rss_mb(proc.pid):.0f} MB (target < 1500 MB)")
+        check("peak RSS after the calls", _peak_rss_mb(proc.pid), 1500, " MB", digits=0)
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from benchmarks._verdict import check as check_target  # noqa: E402 - needs the path above
 from tests.conftest import SimProcess, start_sim  # noqa: E402 - needs the path above
 
 POOL_SIZE = "64:5000"
@@ -237,6 +238,8 @@ async def _run(sim: SimProcess, busy: int) -> None:
         f"{(caught_up - sent) * 1e3:.0f} ms after the last change; model resets {len(resets)}; "
         f"Qt rows match the tree: {same}\n   {cpu.text()}"
     )
+    check_target("longest UI stall during the change burst", max(gaps, default=0.0) * 1e3, 50, " ms", digits=0)
+    check_target("view caught up after the last change", (caught_up - sent) * 1e3, 1000, " ms", digits=0)
     await beat.settled()
     beat.start()
     t = time.perf_counter()

@@ -30,6 +30,7 @@ class SimProcess:
     url: str
     password: str = PASSWORD
     output: list[str] = field(default_factory=list)
+    drain: threading.Thread | None = None
 
     @property
     def jsonrpc_url(self) -> str:
@@ -38,7 +39,12 @@ class SimProcess:
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        return self.proc.wait(timeout=20)
+        code = self.proc.wait(timeout=20)
+        if self.drain is not None:
+            self.drain.join(timeout=20)  # the pipe ends with the process
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        return code
 
 
 def start_sim(*args: str, password: str = PASSWORD) -> SimProcess:
@@ -53,11 +59,12 @@ def start_sim(*args: str, password: str = PASSWORD) -> SimProcess:
         lines.append(line)
         m = LISTENING.search(line)
         if m:
-            sim = SimProcess(proc, m.group(1), password, lines)
             # Keep draining so a chatty simulator never blocks on a full pipe.
-            threading.Thread(target=lambda: lines.extend(proc.stdout or ()), daemon=True).start()
-            return sim
+            drain = threading.Thread(target=lambda: lines.extend(proc.stdout or ()), daemon=True)
+            drain.start()
+            return SimProcess(proc, m.group(1), password, lines, drain)
     proc.wait()
+    proc.stdout.close()
     raise RuntimeError(f"simulator exited ({proc.returncode}) before listening:\n{''.join(lines)}")
 
 

@@ -83,7 +83,7 @@ def test_tree_command_on_the_demo_pool(demo_sim: SimProcess) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     check_well_formed(lines)
-    assert lines[0] == "XenCenter\thome" and lines[1].endswith("\tpool")
+    assert lines[0] == "xencenter-py\thome" and lines[1].endswith("\tpool")
     assert sum(1 for line in lines if line.startswith("    ") and line.endswith("\thost")) >= 2
     assert not any("\ttemplate\t" in line or line.endswith("\ttemplate") for line in lines)  # server templates off
     with_templates = tree_cli(
@@ -128,7 +128,7 @@ def test_tree_command_errors_are_one_line(demo_sim: SimProcess, tmp_path) -> Non
     pw = tmp_path / "pw"
     pw.write_text(demo_sim.password + "\n")
     ok = tree_cli("--server", demo_sim.url, "--password-file", str(pw))
-    assert ok.returncode == 0 and ok.stdout.startswith("XenCenter\thome")
+    assert ok.returncode == 0 and ok.stdout.startswith("xencenter-py\thome")
 
 
 def test_tree_command_over_tls_needs_the_fingerprint(sim_factory) -> None:

@@ -92,15 +92,17 @@ def test_heartbeat_mod_produces_nothing() -> None:
     assert batches == [] and shadow.log == []
 
 
-def test_host_going_down_hides_its_vms_and_local_srs() -> None:
+def test_host_going_down_greys_its_vms_and_local_srs() -> None:
     b = demo()
     conn = b.connection()
     tree = NavigationTree([conn])
     shadow = ShadowTree(tree)
+    assert not tree.node(tree.key_for(conn, b.running)).grey
     metrics = conn.cache.record("host", b.h1)["metrics"]
     conn.cache.apply_events([mod(conn, "host_metrics", metrics, live=False)])
     text = "\n".join(tree.render_lines())
-    assert "web 10" not in text and "    host 10\thost-disconnected" in text
+    assert "    host 10\thost-disconnected\n      db\tvm-suspended\n      web 10\tvm-running" in text
+    assert tree.node(tree.key_for(conn, b.running)).grey and tree.node(tree.key_for(conn, b.local1)).grey
     assert shadow.matches(tree)
     same_as_rebuild(tree, [conn])
 
@@ -130,7 +132,7 @@ def test_connection_state_and_search_changes_are_deltas() -> None:
     same_as_rebuild(tree, [conn, other])
     tree.remove_connection(conn)
     assert shadow.matches(tree)
-    assert tree.render_lines() == ["XenCenter\thome"]  # "pinned" matches nothing left
+    assert tree.render_lines() == ["xencenter-py\thome"]  # "pinned" matches nothing left
 
 
 # -- property: any sequence of changes leaves the tree equal to a fresh build ---------------------

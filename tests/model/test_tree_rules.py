@@ -42,17 +42,22 @@ def test_infrastructure_layout_follows_home_rules() -> None:
     b = demo()
     tree = NavigationTree([b.connection()], TreeView.INFRASTRUCTURE)
     assert lines(tree) == [
-        "XenCenter\thome",
+        "xencenter-py\thome",
         "  Pool A\tpool",
         "    host 10\thost",  # coordinator first
         "      db\tvm-suspended",  # local disk ties it to host 10
         "      web 10\tvm-running",  # running → its host
         "      Local storage\tsr",
-        "    dead host\thost-disconnected",  # not live; its local SR and VMs are hidden
+        # Not live: its VMs and local SR stay under it, greyed (XenCenter hides them; an
+        # administrator looking for a VM whose server is down should still find it).
+        "    dead host\thost-disconnected",
+        "      lost\tvm-running",
+        "      Local storage\tsr",
         "    host 9\thost",
+        # Paused stays where it is resident and holds memory (XenCenter moves it to its home).
+        "      frozen\tvm-paused",
         "      pinned\tvm-halted",  # affinity to a live host
         "    app\tvm-halted",  # shared storage only → pool level
-        "    frozen\tvm-paused",  # only a running VM's home is where it runs (VM.Home())
         "    pinned-dead\tvm-halted",  # affinity host not live → pool level
         "    web 9\tvm-halted",
         "    ISO library\tsr-shared",
@@ -104,7 +109,7 @@ def test_standalone_server_has_no_pool_node() -> None:
     b.vm("vm-b", "Running", host=h)
     tree = NavigationTree([b.connection()])
     assert lines(tree) == [
-        "XenCenter\thome",
+        "xencenter-py\thome",
         "  lonely\thost",
         "    vm-a\tvm-halted",
         "    vm-b\tvm-running",
@@ -143,11 +148,12 @@ def test_objects_view_groups_by_type() -> None:
         "Virtual Disks",
         "Networks",
     ]
-    vms = [n.label for n in tree.root.children[2].children]  # "lost" runs on a dead host: hidden
-    assert vms == ["app", "db", "frozen", "pinned", "pinned-dead", "web 9", "web 10"]  # natural order
+    vms = [n.label for n in tree.root.children[2].children]  # "lost" runs on a dead host: greyed
+    assert vms == ["app", "db", "frozen", "lost", "pinned", "pinned-dead", "web 9", "web 10"]  # natural order
+    assert [n.label for n in tree.root.children[2].children if n.grey] == ["lost"]
     assert [n.label for n in tree.root.children[-1].children] == ["Pool-wide network"]
-    # a snapshot sits in Snapshots only; VMs on a dead host are hidden in every view
-    assert "lost" not in "\n".join(lines(tree))
+    # a snapshot sits in Snapshots only
+    assert "before upgrade" not in "\n".join(line for line in lines(tree) if "vm-" in line)
 
 
 def test_icons_are_from_the_vocabulary() -> None:
@@ -168,17 +174,17 @@ def test_search_keeps_ancestors_of_matches() -> None:
     b = demo()
     tree = NavigationTree([b.connection()], search="PINNED")
     assert lines(tree) == [
-        "XenCenter\thome",
+        "xencenter-py\thome",
         "  Pool A\tpool",
         "    host 9\thost",
         "      pinned\tvm-halted",
         "    pinned-dead\tvm-halted",
     ]
     tree.set_search("frozen nothing-else")  # any word may match
-    assert lines(tree) == ["XenCenter\thome", "  Pool A\tpool", "    frozen\tvm-paused"]
+    assert lines(tree) == ["xencenter-py\thome", "  Pool A\tpool", "    host 9\thost", "      frozen\tvm-paused"]
     tree.set_search("dead")
     assert lines(tree) == [
-        "XenCenter\thome",
+        "xencenter-py\thome",
         "  Pool A\tpool",
         "    dead host\thost-disconnected",
         "    pinned-dead\tvm-halted",

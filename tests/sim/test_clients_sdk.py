@@ -139,7 +139,7 @@ def test_async_call_polled_with_task_getters(x: Any) -> None:
     failing = x.Async.VM.start(vm, False, False)
     record = wait_task(x, failing)
     assert record["status"] == "failure" and record["error_info"][:2] == ["VM_BAD_POWER_STATE", vm]
-    clone = x.Async.VM.clone(x.VM.get_by_name_label("sdk maps")[0], "sdk clone")
+    clone = x.Async.VM.clone(_halted(x, "sdk clone source"), "sdk clone")
     result = wait_task(x, clone)["result"]
     assert result.startswith("<value>OpaqueRef:") and x.VM.get_name_label(result[7:-8]) == "sdk clone"
 
@@ -159,20 +159,20 @@ def test_event_from_spelt_the_way_scripts_spell_it(x: Any, sim: SimProcess) -> N
 
 
 def test_legacy_register_and_next(x: Any, sim: SimProcess) -> None:
+    vm = _halted(x, "sdk legacy events")
     x.event.register(["vm"])
     other = XenAPI.Session(sim.url)
     other.xenapi.login_with_password("root", PASSWORD)
-    vm = other.xenapi.VM.get_by_name_label("sdk maps")[0]
     other.xenapi.VM.set_name_description(vm, "legacy")
     events = x.event.next()
-    assert any(e["ref"] == vm and e["class"] == "vm" for e in events)
+    assert any(e["ref"] == vm and e["class"] == "vm" and e["snapshot"]["name_description"] == "legacy" for e in events)
     x.event.unregister(["vm"])
     other.xenapi.session.logout()
 
 
 # ---------------------------------------------------------------------------- admin calls scripts make
 def test_alerts_blobs_and_plugins(x: Any) -> None:
-    vm = x.VM.get_by_name_label("sdk maps")[0]
+    vm = _halted(x, "sdk alerts")
     uuid = x.VM.get_uuid(vm)
     message = x.message.create("SDK_TEST", "3", "VM", uuid, "hello")
     assert message in x.message.get_since("20000101T00:00:00Z")

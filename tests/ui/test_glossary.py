@@ -26,10 +26,12 @@ GLOSSARY_EXCEPTIONS: dict[str, tuple[str, str]] = {
 # abbreviations VM and SR.
 #
 # Deliberate choices:
-# - Pause and Suspend: XenCenter's Japanese uses 一時停止 for both (Paused, Pausing, Pause WLB,
-#   Suspend, Suspended all = 一時停止), so we follow it; Unpause is 一時停止の解除 and Resume 再開.
-# - Shut down: XenCenter writes シャット ダウン for the command and both シャット ダウン and
-#   シャットダウン inside sentences ("Shutting down VM" / "Shutting down"), so both count.
+# - Pause and Suspend are different operations (a paused VM stays in memory on its server; a
+#   suspended one is saved to disk), but XenCenter's Japanese says 一時停止 for both. We keep
+#   一時停止 for Suspend and say 一時中断 for Pause (Unpause: 一時中断の解除; Resume: 再開), as
+#   recorded in translations/glossary-ja.tsv.
+# - Shut down: XenCenter writes both シャット ダウン and シャットダウン; we write シャットダウン
+#   everywhere (one spelling), as the project glossary records.
 # - Master is the old name of the coordinator; XenCenter now says コーディネーター.
 CONCEPTS: list[tuple[str, tuple[str, ...]]] = [
     (r"\bforce(d)? shut ?down\b", ("強制シャットダウン",)),
@@ -49,11 +51,11 @@ CONCEPTS: list[tuple[str, tuple[str, ...]]] = [
     (r"\bsnapshots?\b", ("スナップショット",)),
     (r"\bnetworks?\b", ("ネットワーク",)),
     (r"\bstart(s|ed|ing)?\b", ("起動",)),
-    (r"\bshut(ting)? ?down\b", ("シャット ダウン", "シャットダウン")),
+    (r"\bshut(ting)? ?down\b", ("シャットダウン",)),
     (r"\breboot(s|ed|ing)?\b", ("再起動",)),
     (r"\bsuspend(s|ed|ing)?\b", ("一時停止",)),
-    (r"\bunpaus(e|ed|ing)\b", ("一時停止の解除", "一時停止を解除")),
-    (r"\bpaus(e|ed|ing)\b", ("一時停止",)),
+    (r"\bunpaus(e|ed|ing)\b", ("一時中断の解除", "一時中断を解除")),
+    (r"\bpaus(e|ed|ing)\b", ("一時中断",)),
     (r"\bresum(e|ed|es|ing)\b", ("再開",)),
     (r"\bmigrat(e|ed|es|ing|ion)\b", ("移行",)),
     (r"\b(pool )?(coordinator|master)s?\b", ("コーディネーター",)),
@@ -159,7 +161,7 @@ def test_core_concepts_use_xencenter_terms_in_sentences() -> None:
 
 
 @pytest.mark.parametrize(
-    "wrong_term", ["メンテナンス モード", "一時中断", "マスター", "フォルダー", "シャットダウンする(&"]
+    "wrong_term", ["メンテナンス モード", "シャット ダウン", "マスター", "フォルダー", "シャットダウンする(&"]
 )
 def test_non_xencenter_terms_are_not_used(wrong_term: str) -> None:
     """Words a translator might reach for that XenCenter's Japanese does not use."""
@@ -189,3 +191,12 @@ def test_accelerators_and_ellipses_survive_translation() -> None:
             if re.search(r":\(&\w\)", msgstr):
                 wrong.append(f"{msgid!r}: {msgstr!r} (mnemonic goes before the colon)")
     assert not wrong, "\n".join(wrong)
+
+
+def test_pause_and_suspend_are_told_apart() -> None:
+    """A paused VM and a suspended VM are different states; their Japanese names must differ."""
+    with PO.open("rb") as f:
+        catalog = read_po(f)
+    for pause, suspend in (("&Pause", "S&uspend"), ("Paused", "Suspended"), ("paused", "suspended")):
+        assert catalog[pause].string and catalog[suspend].string
+        assert catalog[pause].string != catalog[suspend].string, (pause, suspend)

@@ -59,7 +59,7 @@ def test_connect_through_add_server_dialog(qtbot: Any, window: Any, demo_sim: Si
     # The Qt model shows exactly the model's tree (rules, order, icons).
     qtbot.waitUntil(lambda: qt_lines(window.navigation.model) == window.navigation_tree.render_lines(), timeout=5000)
     lines = qt_lines(window.navigation.model)
-    assert lines[0].startswith("XenCenter\t")
+    assert lines[0].startswith("xencenter-py\t")
     assert any(line.strip().startswith("Demo Pool\tpool") for line in lines)
     # Selecting the pool shows its General tab with XenCenter's fields.
     select(window, qtbot, "Demo Pool")

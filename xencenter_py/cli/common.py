@@ -104,10 +104,17 @@ async def connected(args: argparse.Namespace) -> AsyncIterator[Any]:
                 ) from None
             raise CommandError(f.message()) from None
         except (XapiClientError, OSError, ValueError) as exc:
-            text = str(exc) or type(exc).__name__
-            if args.server not in text:
-                text = _("Cannot connect to {server}: {error}").format(server=args.server, error=text)
-            raise CommandError(text) from None
+            raise CommandError(connection_error_text(exc, args.server)) from None
+
+
+def connection_error_text(exc: BaseException, server: str) -> str:
+    """One translated sentence for a failure to reach or talk to ``server`` (the same the
+    console shows)."""
+    message = getattr(exc, "message", None)
+    if callable(message):
+        return str(message())
+    text = str(exc) or type(exc).__name__
+    return _("Cannot connect to {server}: {error}").format(server=server, error=text)
 
 
 def report(command: str, work: Callable[[], Any]) -> int:

@@ -543,8 +543,12 @@ class VM(XenObject):
     def home(self) -> Host | None:
         """The host the VM is listed under (XenCenter ``VM.Home()``), None = pool level.
 
-        Snapshot → its VM's home; template → none; running → where it runs; otherwise the
-        host its local storage ties it to, or its affinity host if that host is live.
+        Snapshot → its VM's home; template → none; running or paused → where it is resident;
+        otherwise the host its local storage ties it to, or its affinity host if that host is live.
+
+        Deliberately unlike XenCenter, a paused VM stays under the host it is paused on: it is
+        still resident there and holds that host's memory, so that is where an administrator
+        looks for it (XenCenter moves it to its home server).
         """
         rec = self.record
         if rec.get("is_a_snapshot"):
@@ -552,7 +556,7 @@ class VM(XenObject):
             return parent.home() if parent is not None and parent.ref != self.ref else None
         if rec.get("is_a_template"):
             return None
-        if rec.get("power_state") == "Running":
+        if rec.get("power_state") in ("Running", "Paused"):
             return self.resident_on
         host = self.storage_host()
         if host is not None:
@@ -595,12 +599,14 @@ class VM(XenObject):
 
     @property
     def os_name(self) -> str:
-        """The guest OS as reported by the guest agent (empty when unknown)."""
+        """The guest OS as reported by the guest agent (empty when unknown), without the
+        boot-volume suffix Windows agents append ("...|C:\\Windows|\\Device\\Harddisk0\\Partition2")."""
         gm = self.guest_metrics
         if gm is None:
             return ""
         os_version = gm.get("os_version") or {}
-        return os_version.get("name") or os_version.get("distro", "")
+        name = os_version.get("name") or os_version.get("distro", "")
+        return str(name).split("|", 1)[0].strip()
 
     @property
     def tools_detected(self) -> bool:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from xencenter_py import PRODUCT_NAME
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model.cache import CacheChange
 from xencenter_py.model.listeners import add_listener
@@ -153,7 +154,7 @@ class NavigationTree:
         self._builds: dict[str, asyncio.Task[None]] = {}
         self._waiting: dict[str, list[CacheChange]] = {}
         if view is TreeView.INFRASTRUCTURE:
-            self.root = Node(ROOT_KEY, _("XenCenter"), "home", "root")
+            self.root = Node(ROOT_KEY, PRODUCT_NAME, "home", "root")
         else:
             self.root = Node(ROOT_KEY, _("Objects by Type"), "objects", "root")
         self._nodes: dict[str, Node] = {ROOT_KEY: self.root}

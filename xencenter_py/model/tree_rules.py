@@ -250,7 +250,10 @@ class TreeRules:
         return "remote-srs"
 
     @staticmethod
-    def _home_hidden(home: Host | None) -> bool:
+    def _home_offline(home: Host | None) -> bool:
+        """Deliberately unlike XenCenter (which hides VMs and SRs whose home server is not
+        live), they stay under the offline server, greyed, so an administrator can still
+        find a halted VM whose server is down."""
         return home is not None and not home.is_live
 
     def _place_infrastructure(self, cid: str, conn: Any, obj: XenObject) -> Place | None:
@@ -279,47 +282,45 @@ class TreeRules:
             if kind is None or kind == "snapshots":
                 return None
             home = obj.home()
-            if self._home_hidden(home):
-                return None
-            return self._node_place(cid, conn, obj, under(home))
+            return self._node_place(cid, conn, obj, under(home), offline=self._home_offline(home))
         if isinstance(obj, SR):
             if self._sr_in_scope(obj) is None:
                 return None
             home = obj.home()
-            if self._home_hidden(home):
-                return None
-            return self._node_place(cid, conn, obj, under(home))
+            return self._node_place(cid, conn, obj, under(home), offline=self._home_offline(home))
         return None
 
     def _place_objects_view(self, cid: str, conn: Any, obj: XenObject) -> Place | None:
         group: str | None = None
+        offline = False
         if isinstance(obj, Pool):
             group = "pools" if obj.is_visible else None
         elif isinstance(obj, Host):
             group = "servers"
         elif isinstance(obj, VM):
             group = self._vm_in_scope(obj)
-            if group is not None and self._home_hidden(obj.home()):
-                group = None
+            offline = self._home_offline(obj.home())
         elif isinstance(obj, SR):
             group = self._sr_in_scope(obj)
-            if group is not None and self._home_hidden(obj.home()):
-                group = None
+            offline = self._home_offline(obj.home())
         elif obj.cls == "VDI":
             group = "vdis" if obj.show(self.options.show_hidden) else None
         elif isinstance(obj, Network):
             group = "networks" if obj.show(self.options.show_hidden) else None
         if group is None:
             return None
-        return self._node_place(cid, conn, obj, _group_key(group))
+        return self._node_place(cid, conn, obj, _group_key(group), offline=offline)
 
-    def _node_place(self, cid: str, conn: Any, obj: XenObject, parent: str, group: bool = False) -> Place | None:
+    def _node_place(
+        self, cid: str, conn: Any, obj: XenObject, parent: str, group: bool = False, offline: bool = False
+    ) -> Place | None:
         """Label, icon, kind and sort key of an object placed under ``parent``; leaves that
-        do not match the search are dropped, groups (pools, hosts) become containers."""
+        do not match the search are dropped, groups (pools, hosts) become containers;
+        ``offline`` greys an object whose server is down."""
         matches = self._obj_matches(obj)
         if not matches and not group:
             return None
-        label, grey = obj.name, False
+        label, grey = obj.name, offline
         if isinstance(obj, SR):
             label = obj.name_without_host
         if len(label) > MAX_LABEL:

@@ -45,6 +45,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--password", help="root password (default: a random one, printed)")
     parser.add_argument(
+        "--password-stdin", action="store_true", help="read the root password from the first line of standard input"
+    )
+    parser.add_argument(
+        "--stop-with-stdin",
+        action="store_true",
+        help="stop cleanly when standard input closes (a parent that dies, however it dies, stops the simulator)",
+    )
+    parser.add_argument(
         "--user",
         action="append",
         default=[],
@@ -126,6 +134,19 @@ def populate(store: object, args: argparse.Namespace) -> None:
         seed(store, args.seed)  # type: ignore[arg-type]
 
 
+async def _stop_at_eof(stop: asyncio.Event) -> None:
+    """Set ``stop`` when standard input reaches end of file (its writer has gone)."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    try:
+        while await reader.read(4096):
+            pass
+    finally:
+        transport.close()
+        stop.set()
+
+
 def _url_host(listen: str) -> str:
     host = "127.0.0.1" if listen in ("", "0.0.0.0") else "::1" if listen == "::" else listen
     return f"[{host}]" if ":" in host else host
@@ -142,6 +163,10 @@ async def _main(args: argparse.Namespace) -> int:
     if args.pool_size:
         parse_pool_size(args.pool_size)
     password = args.password
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise UsageError("--password-stdin: standard input gave no password")
     if not password:
         password = secrets.token_urlsafe(12)
         print(f"root password: {password}", flush=True)
@@ -216,9 +241,12 @@ async def _main(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    watch = asyncio.ensure_future(_stop_at_eof(stop)) if args.stop_with_stdin else None
     try:
         await stop.wait()
     finally:
+        if watch is not None:
+            watch.cancel()
         await runner.cleanup()
         await sim.stop()
         if args.dump_db:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import signal
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -22,14 +25,47 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=["en", "ja"], help="user interface language (default: system or saved)")
 
 
+def display_problem(environ: Mapping[str, str] = os.environ, platform: str = sys.platform) -> str:
+    """Why no window can be shown here ("" when one can), as one sentence."""
+    from xencenter_py.i18n import gettext as _
+
+    headless = not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+    if platform.startswith("linux") and not environ.get("QT_QPA_PLATFORM") and headless:
+        return _(
+            "There is no display: start the console in a desktop session (DISPLAY or WAYLAND_DISPLAY must be "
+            "set), or use its command-line verbs (xencenter-py tree, sim ...) instead."
+        )
+    return ""
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the console until its window is closed; returns the exit status."""
-    import qasync
-    from PySide6.QtWidgets import QApplication
+    from xencenter_py.i18n import gettext as _
+    from xencenter_py.i18n import set_language
+
+    set_language(args.lang)
+    problem = display_problem()
+    if problem:
+        print(f"xencenter-py: {problem}", file=sys.stderr)
+        return 1
+    try:
+        import qasync
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:
+        message = _(
+            "The Qt libraries the console needs are missing ({error}). On Debian or Ubuntu run 'make sysdeps' "
+            "as root, or install libegl1, libgl1, libxkbcommon0, libfontconfig1 and libdbus-1-3."
+        ).format(error=exc)
+        print(f"xencenter-py: {message}", file=sys.stderr)
+        return 1
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("xencenter-py")
+    app.setDesktopFileName("xencenter-py")  # the installed desktop entry (taskbar grouping, icon)
+    from xencenter_py.ui.icons import app_icon
+
+    app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -54,6 +90,7 @@ async def main(args: argparse.Namespace) -> int:
         window.resize(1280, 800)
         window.splitter.setSizes([330, 950])
     window.show()
+    _close_on_signals(window)
     session = Session(window)
     status = 0
     try:
@@ -69,6 +106,17 @@ async def main(args: argparse.Namespace) -> int:
     finally:
         await session.shutdown()
     return status
+
+
+def _close_on_signals(window: Any) -> None:
+    """Ctrl+C in the terminal and SIGTERM close the window as the user would: connections
+    are logged out and the demo simulators stopped before the process exits."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, window.close)
+        except (NotImplementedError, RuntimeError, ValueError):  # no signals on this platform/thread
+            log.debug("cannot handle signal %s", sig)
 
 
 async def wait_all_connected(manager: Any) -> None:
@@ -113,6 +161,7 @@ class Session:
         manager = window.manager
         conns = []
         for server in self.demo_servers:
+            manager.transient.add(server.url)  # a demo server lives as long as this session
             conn = Connection(server.url, "root", server.password, trust=manager.trust)
             manager.add(conn)
             conns.append(conn)

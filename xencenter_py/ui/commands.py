@@ -242,7 +242,9 @@ def _start(
     ref = obj.ref
     host_name = extra[0].name if extra and hasattr(extra[0], "name") else ""
     args = tuple(e.ref if hasattr(e, "ref") else e for e in extra) + command.args
-    title = str(command.title).format(name=obj.name, host=host_name)
+
+    def title() -> str:
+        return str(command.title).format(name=obj.name, host=host_name)
 
     async def work(progress: Callable[[float], None]) -> None:
         if command in HOST_COMMANDS:
@@ -254,7 +256,7 @@ def _start(
     def report() -> None:
         if op.state is OpState.FAILED:
             op.changed.disconnect(report)
-            show_error(parent, title, op.error)
+            show_error(parent, title(), op.error)
 
     op.changed.connect(report)
     return op

@@ -9,6 +9,7 @@ server (its password only in the keyring).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -19,10 +20,11 @@ from xencenter_py.i18n import gettext as _
 from xencenter_py.model.connection import Connection, ConnectionState, redirect_address
 from xencenter_py.model.duplicates import ACTIVE, AlreadyConnected, find_by_address
 from xencenter_py.ui import config
-from xencenter_py.ui.aio import ask, inform, run_dialog, show_error
+from xencenter_py.ui.aio import ask, error_text, inform, run_dialog, show_error, spawn
 from xencenter_py.ui.dialogs.add_server import AddServerDialog
 from xencenter_py.ui.dialogs.certificate import CertificateDialog
-from xencenter_py.xapi.errors import CertificateChanged, CertificateUnknown, Failure
+from xencenter_py.ui.operations import Operation, OperationHistory
+from xencenter_py.xapi.errors import CertificateChanged, CertificateUnknown, ConnectionLost, Failure, XapiClientError
 from xencenter_py.xapi.trust import TrustStore
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ class ConnectionManager(QObject):
         self.trust = TrustStore(config.trust_path())
         self.connections: list[Connection] = []
         self.saved = config.load_servers()
+        self.transient: set[str] = set()  # addresses never saved (the demo's simulators)
 
     # -- list -------------------------------------------------------------------------
     def add(self, conn: Connection, replacing: Connection | None = None) -> None:
@@ -83,6 +86,8 @@ class ConnectionManager(QObject):
 
     def remember(self, conn: Connection, password: str, remember_password: bool) -> bool:
         """Save the server; returns False when the password could not go to a keyring."""
+        if conn.address in self.transient:
+            return True
         entry = next((s for s in self.saved if s.address == conn.address), None)
         if entry is None:
             entry = config.SavedServer(conn.address)
@@ -177,6 +182,26 @@ async def connect_interactive(
                 return None
             show_error(parent, _("Connect to Server"), failure)
             return None
+        except (XapiClientError, OSError, ValueError) as exc:  # unreachable, not XAPI, bad address
+            await _abandon(manager, conn, replacing)
+            dialog = AddServerDialog(
+                parent,
+                address=address,
+                user=user,
+                password=password,
+                history=[s.address for s in manager.saved],
+                error=error_text(exc),
+            )
+            dialog.remember.setChecked(remember_password)
+            accepted = await run_dialog(dialog) == dialog.DialogCode.Accepted
+            new_address = dialog.address()
+            user, password, remember_password = dialog.user(), dialog.password(), dialog.remember_password()
+            dialog.deleteLater()
+            if not accepted:
+                return None
+            if new_address != address:
+                address, replacing = new_address, None
+            continue
         except Exception as exc:
             await _abandon(manager, conn, replacing)
             show_error(parent, _("Connect to Server"), exc)
@@ -242,3 +267,43 @@ async def connect_saved(parent: QWidget | None, manager: ConnectionManager, entr
         if not accepted:
             return None
     return await connect_interactive(parent, manager, entry.address, user, password, remember, replacing=conn)
+
+
+async def wait_reconnected(conn: Connection) -> None:
+    """Return when a lost connection is back; raise when it gives up (or is closed).
+
+    Cancelling stops the reconnection attempts: the user chose to stop waiting."""
+    if conn.state is ConnectionState.CONNECTED:
+        return
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def changed(state: ConnectionState) -> None:
+        if done.done():
+            return
+        if state is ConnectionState.CONNECTED:
+            done.set_result(None)
+        elif state in (ConnectionState.FAILED, ConnectionState.DISCONNECTED):
+            done.set_exception(
+                conn.error or ConnectionLost(_("Disconnected from {server}").format(server=conn.friendly_name))
+            )
+
+    unsubscribe = conn.on_state(changed)
+    try:
+        await done
+    except asyncio.CancelledError:
+        spawn(conn.disconnect())
+        raise
+    finally:
+        unsubscribe()
+
+
+def follow_lost_connection(history: OperationHistory, conn: Connection) -> Operation:
+    """A lost connection as an entry in Notifications > Events and the status bar, until it
+    is back (or given up); cancelling it stops the reconnection attempts."""
+
+    def title() -> str:
+        if conn.state is ConnectionState.CONNECTED:
+            return _("Reconnected to {server}").format(server=conn.friendly_name)
+        return _("Connection to {server} lost; reconnecting").format(server=conn.friendly_name)
+
+    return history.start(title, conn.friendly_name, lambda _progress: wait_reconnected(conn))

@@ -2,7 +2,13 @@
 
 The simulators are started with asyncio subprocesses and their ``listening on URL`` line is
 read asynchronously, so the window keeps painting while they start. Each gets a random
-password that exists only in memory (and on the child's command line).
+password that exists only in memory: it reaches the child through its standard input,
+never its command line (which every user can read with ``ps``).
+
+The console holds each child's standard input open for the child's whole life: when the
+console goes, however it goes (closed, ``kill -9``, a crash), the pipe closes and the
+simulator stops cleanly. The children run in their own session, so a Ctrl+C in the
+terminal reaches only the console, which then closes and stops them in order.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ import secrets
 import sys
 from dataclasses import dataclass
 
-DEMO_SEEDS = ("demo", "standalone")
+# seed -> extra options: the demo pool serves each member on its own loopback address, so
+# every host address the console learns (and asks, for performance data) is one it can reach.
+DEMO_SEEDS: dict[str, tuple[str, ...]] = {"demo": ("--members",), "standalone": ()}
 START_TIMEOUT = 60.0
 
 
@@ -32,9 +40,10 @@ class DemoServer:
     _drain: asyncio.Task[None] | None = None
 
     async def stop(self) -> None:
-        """Terminate the child and wait for it (killed if it does not exit in 5 s)."""
+        """Close the child's standard input (it stops cleanly), wait for it; killed after 5 s."""
+        if self.process.stdin is not None and not self.process.stdin.is_closing():
+            self.process.stdin.close()
         if self.process.returncode is None:
-            self.process.terminate()
             try:
                 await asyncio.wait_for(self.process.wait(), 5)
             except TimeoutError:
@@ -64,14 +73,16 @@ async def start_simulator(seed: str, *extra: str) -> DemoServer:
         "0",
         "--seed",
         seed,
-        "--password",
-        password,
+        "--password-stdin",
+        "--stop-with-stdin",
         *extra,
-        stdin=asyncio.subprocess.DEVNULL,
+        stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
     )
-    assert process.stdout is not None
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(password.encode() + b"\n")
     seen: list[str] = []
 
     async def wait_url() -> str:
@@ -98,7 +109,9 @@ async def start_simulator(seed: str, *extra: str) -> DemoServer:
 
 async def start_demo(*extra: str) -> list[DemoServer]:
     """The demo pool and a standalone server, started in parallel."""
-    results = await asyncio.gather(*(start_simulator(seed, *extra) for seed in DEMO_SEEDS), return_exceptions=True)
+    results = await asyncio.gather(
+        *(start_simulator(seed, *options, *extra) for seed, options in DEMO_SEEDS.items()), return_exceptions=True
+    )
     servers = [r for r in results if isinstance(r, DemoServer)]
     errors = [r for r in results if isinstance(r, BaseException)]
     if errors:

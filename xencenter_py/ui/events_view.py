@@ -180,6 +180,7 @@ class AlertsPage(Retranslating, QWidget):
     def retranslate(self) -> None:
         self.title.setText(_("Alerts"))
         self.tree.setHeaderLabels([_("Message"), _("Server/Pool"), _("Date")])
+        self.refresh()  # titles and dates of the alerts already listed
 
     def set_connections(self, connections: list[Any]) -> None:
         self._connections = list(connections)

@@ -1,4 +1,5 @@
-"""The console's icon set, drawn with QPainter (original artwork, no image files).
+"""The console's icon set, drawn with QPainter (original artwork, no image files), and the
+application icon (an original SVG in ``ui/resources``).
 
 Every icon is a base shape (server, VM screen, pool, disk, ...) plus an optional state
 badge in the lower right corner (running, halted, suspended, busy, warning, ...). Icon
@@ -9,9 +10,11 @@ without regard to case, ``_`` or ``-`` so ``vm_running`` and ``VmRunning`` are t
 from __future__ import annotations
 
 from functools import cache
+from importlib import resources
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtSvg import QSvgRenderer
 
 _INK = QColor("#2b3a4a")
 _BODY = QColor("#dfe7ef")
@@ -104,6 +107,22 @@ def known(name: str) -> bool:
 def names() -> list[str]:
     """All registered icon names."""
     return sorted(_ICONS)
+
+
+@cache
+def app_icon() -> QIcon:
+    """The product's own icon (window, About, desktop entry), shipped as package data."""
+    data = resources.files("xencenter_py.ui").joinpath("resources", "xencenter-py.svg").read_bytes()
+    renderer = QSvgRenderer(data)
+    result = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        pm = QPixmap(size, size)
+        pm.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pm)
+        renderer.render(painter)
+        painter.end()
+        result.addPixmap(pm)
+    return result
 
 
 @cache

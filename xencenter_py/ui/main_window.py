@@ -14,11 +14,11 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTabWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
+from xencenter_py import PRODUCT_NAME
 from xencenter_py.i18n import current_language
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model import commands as model_commands
@@ -26,14 +26,15 @@ from xencenter_py.model.connection import ConnectionState
 from xencenter_py.model.tree import NavigationTree, TreeOptions, TreeView
 from xencenter_py.ui import commands, config, gc_policy, icons, menus
 from xencenter_py.ui.aio import spawn
-from xencenter_py.ui.connections import ConnectionManager
+from xencenter_py.ui.connections import ConnectionManager, follow_lost_connection
 from xencenter_py.ui.events_view import AlertsPage, EventsPage
 from xencenter_py.ui.navigation import Mode, NavigationPane, NotificationPage, stable_key
-from xencenter_py.ui.operations import OperationHistory
+from xencenter_py.ui.operations import Operation, OperationHistory
 from xencenter_py.ui.status_bar import StatusArea
 from xencenter_py.ui.tabs.base import TabPage
 from xencenter_py.ui.tabs.general import GeneralTab
 from xencenter_py.ui.tabs.search import SearchTab
+from xencenter_py.ui.toolbar import MainToolbar
 from xencenter_py.ui.widgets import Retranslating
 from xencenter_py.ui.window_commands import WindowCommands
 
@@ -54,6 +55,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
         self.setWindowIcon(icons.icon("home"))
         self.manager = manager or ConnectionManager(self)
         self.history = history or OperationHistory(self)
+        self._lost: dict[Any, Operation] = {}  # a lost connection's entry in Events, per connection
         self.options = TreeOptions()
         self.language_setting: str | None = None
         self.navigation_tree: NavigationTree | None = None
@@ -115,7 +117,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
     menus: dict[str, QMenu]
     connect_menu: QMenu
     lifecycle_menu: QMenu
-    toolbar: QToolBar
+    toolbar: MainToolbar
 
     def _build_body(self) -> None:
         self.navigation = NavigationPane()
@@ -180,7 +182,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
 
     # -- texts ---------------------------------------------------------------------------------
     def retranslate(self) -> None:
-        self.setWindowTitle(_("xencenter-py"))
+        self.setWindowTitle(PRODUCT_NAME)
         menus.retranslate(self)
         for page in self.tab_pages.values():
             index = self.tabs.indexOf(page)
@@ -247,6 +249,9 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
             self._refresh_timer.start()
 
     def _connection_state_changed(self, conn: Any) -> None:
+        lost = self._lost.get(conn)
+        if conn.state is ConnectionState.RECONNECTING and (lost is None or not lost.running):
+            self._lost[conn] = follow_lost_connection(self.history, conn)
         self.update_commands()
         if conn.state is ConnectionState.CONNECTED:
             gc_policy.settle(force=True)
@@ -432,8 +437,9 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
         geometry = s.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1100, 720)
+        else:  # first start: wide enough for the toolbar with its labels, within the screen
+            screen = self.screen().availableGeometry().width() if self.screen() is not None else 1100
+            self.resize(min(max(1100, self.toolbar.width_needed() + 24), max(screen, 640)), 720)
         sizes = s.value("window/splitter")
         if isinstance(sizes, list) and len(sizes) == 2:
             self.splitter.setSizes([int(x) for x in sizes])

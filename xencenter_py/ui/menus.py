@@ -6,9 +6,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QToolBar
+from PySide6.QtWidgets import QMenu
 
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model import commands as model_commands
@@ -16,6 +15,7 @@ from xencenter_py.model.connection import ConnectionState
 from xencenter_py.ui import commands, icons
 from xencenter_py.ui.aio import run_dialog, spawn
 from xencenter_py.ui.dialogs.about import AboutDialog
+from xencenter_py.ui.toolbar import MainToolbar
 
 if TYPE_CHECKING:
     from xencenter_py.ui.main_window import MainWindow
@@ -202,9 +202,8 @@ def build_menus(w: MainWindow) -> None:
 
 def build_toolbar(w: MainWindow) -> None:
     """The main toolbar (``w.toolbar``), shown or hidden by the View menu's Toolbar entry."""
-    w.toolbar = QToolBar(w)
+    w.toolbar = MainToolbar(w)
     w.toolbar.setObjectName("mainToolbar")
-    w.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     w.toolbar.setMovable(False)
     w.addToolBar(w.toolbar)
     p = w.power_actions

@@ -3,6 +3,9 @@
 An :class:`Operation` wraps one coroutine (usually ``connection.run_task(...)``) with a
 title, the object it applies to, progress, and a final state. Cancelling an operation
 cancels its asyncio task; the client then cancels the server task.
+
+Titles and errors are kept as sources (a function that formats the title, the exception)
+and rendered when shown, so a language switch changes earlier entries too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from PySide6.QtCore import QObject, Signal
 
 from xencenter_py.i18n import N_
 from xencenter_py.ui.aio import error_text
+
+Title = str | Callable[[], str]
+"""A fixed title, or a function giving it in the active language."""
 
 
 class OpState(enum.Enum):
@@ -36,16 +42,26 @@ class Operation(QObject):
 
     changed = Signal()
 
-    def __init__(self, title: str, location: str, parent: QObject | None = None) -> None:
+    def __init__(self, title: Title, location: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.title = title
+        self._title = title
         self.location = location  # server or pool name
         self.progress: float | None = None  # 0..1 when known
         self.state = OpState.RUNNING
-        self.error = ""
+        self._error: BaseException | str = ""
         self.started = dt.datetime.now(dt.UTC)
         self.finished: dt.datetime | None = None
         self.task: asyncio.Task[Any] | None = None
+
+    @property
+    def title(self) -> str:
+        """The title in the active language."""
+        return self._title() if callable(self._title) else self._title
+
+    @property
+    def error(self) -> str:
+        """Why the operation failed, in the active language ("" when it did not)."""
+        return self._error if isinstance(self._error, str) else error_text(self._error)
 
     @property
     def running(self) -> bool:
@@ -60,9 +76,9 @@ class Operation(QObject):
         if self.task is not None and not self.task.done():
             self.task.cancel()
 
-    def finish(self, state: OpState, error: str = "") -> None:
+    def finish(self, state: OpState, error: BaseException | str = "") -> None:
         self.state = state
-        self.error = error
+        self._error = error
         self.finished = dt.datetime.now(dt.UTC)
         if state is OpState.SUCCEEDED:
             self.progress = 1.0
@@ -82,7 +98,7 @@ class OperationHistory(QObject):
 
     def start(
         self,
-        title: str,
+        title: Title,
         location: str,
         work: Callable[[Callable[[float], None]], Awaitable[Any]],
     ) -> Operation:
@@ -98,11 +114,13 @@ class OperationHistory(QObject):
             except asyncio.CancelledError:
                 op.finish(OpState.CANCELLED)
             except Exception as exc:
-                op.finish(OpState.FAILED, error_text(exc))
+                op.finish(OpState.FAILED, exc)
             else:
                 op.finish(OpState.SUCCEEDED)
 
         op.task = asyncio.ensure_future(runner())
+        # Cancelled before it ever ran: the runner never saw the CancelledError.
+        op.task.add_done_callback(lambda _t: op.finish(OpState.CANCELLED) if op.running else None)
         return op
 
     def dismiss(self, op: Operation) -> None:

@@ -3,6 +3,9 @@ connections and certificate problems, each a distinct type so callers can react 
 
 from __future__ import annotations
 
+import errno
+import socket
+import ssl
 from collections.abc import Callable, Sequence
 
 from xencenter_py.i18n import N_, LazyString, format_bytes
@@ -61,7 +64,71 @@ class ProtocolError(XapiClientError):
 
 
 class ConnectionLost(XapiClientError):
-    """The server could not be reached, or the connection broke before a full answer."""
+    """The server could not be reached, or the connection broke before a full answer.
+
+    ``str()`` keeps the technical detail for logs; :meth:`message` is the one sentence a
+    user reads, by kind of failure (refused, timed out, TLS mismatch, unknown name...),
+    found from the underlying OS or TLS error.
+    """
+
+    def __init__(self, detail: str, *, server: str = "", connecting: bool = False) -> None:
+        super().__init__(detail)
+        self.server = server
+        self.connecting = connecting
+
+    def _causes(self) -> list[BaseException]:
+        found: list[BaseException] = []
+        cur = self.__cause__ or self.__context__
+        while cur is not None and cur not in found and len(found) < 20:
+            found.append(cur)
+            cur = cur.__cause__ or cur.__context__
+        return found
+
+    def kind(self) -> str:
+        """refused, timeout, tls, name, unreachable, closed or lost."""
+        if isinstance(self, RequestTimeout):
+            return "timeout"
+        for exc in self._causes():
+            if isinstance(exc, ConnectionRefusedError):
+                return "refused"
+            if isinstance(exc, socket.gaierror):
+                return "name"
+            if isinstance(exc, ssl.SSLError):
+                return "tls"
+            if isinstance(exc, TimeoutError):
+                return "timeout"
+            if isinstance(exc, OSError) and exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+                return "unreachable"
+        detail = str(self).lower()
+        if "connect call failed" in detail or "connection refused" in detail:
+            return "refused"
+        if "name or service not known" in detail or "nodename nor servname" in detail:
+            return "name"
+        if "ssl" in detail or "tls" in detail:
+            return "tls"
+        if "timed out" in detail:
+            return "timeout"
+        return "closed" if self.connecting else "lost"
+
+    def message(self) -> str:
+        server = self.server or _("the server")
+        texts = {
+            "refused": _(
+                "{server} refused the connection. Check the address and port, and that the server is running."
+            ),
+            "timeout": _("{server} did not answer in time. Check the address and the network."),
+            "tls": _(
+                "A secure (TLS) connection to {server} could not be made. The server may not use https on this "
+                "port: check whether the address should begin with http:// or https://."
+            ),
+            "name": _("The server name {server} could not be found. Check the address."),
+            "unreachable": _("{server} cannot be reached from this computer (no route to it)."),
+            "closed": _(
+                "{server} closed the connection before answering. Check that it is a XenServer or XCP-ng server."
+            ),
+            "lost": _("The connection to {server} was lost."),
+        }
+        return texts[self.kind()].format(server=server)
 
 
 class RequestTimeout(ConnectionLost):

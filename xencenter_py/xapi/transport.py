@@ -130,9 +130,11 @@ class HttpChannel:
                     chunks.append(chunk)
                 return r.status_code, r.headers.get("content-type", ""), b"".join(chunks)
         except httpx.TimeoutException as exc:
-            raise RequestTimeout(f"{self.base_url}: no answer in time ({_describe(exc)})") from None
+            raise RequestTimeout(
+                f"{self.base_url}: no answer in time ({_describe(exc)})", server=self.host_key or self.base_url
+            ) from exc
         except httpx.TransportError as exc:
-            raise self._map_transport_error(exc) from None
+            raise self._map_transport_error(exc) from exc
         except httpx.DecodingError as exc:
             raise ProtocolError(f"{self.base_url}: undecodable answer ({_describe(exc)})") from None
 
@@ -148,8 +150,10 @@ class HttpChannel:
         ):
             return ProtocolError(f"{self.base_url}: malformed HTTP answer ({text})")
         if isinstance(exc, httpx.ConnectError):
-            return ConnectionLost(f"cannot connect to {self.base_url}: {text}")
-        return ConnectionLost(f"connection to {self.base_url} lost: {text}")
+            return ConnectionLost(
+                f"cannot connect to {self.base_url}: {text}", server=self.host_key or self.base_url, connecting=True
+            )
+        return ConnectionLost(f"connection to {self.base_url} lost: {text}", server=self.host_key or self.base_url)
 
 
 _gc_lock = threading.Lock()

@@ -20,7 +20,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from xencenter_py.xapi.errors import CertificateChanged, CertificateUnknown, ConnectionLost
+from xencenter_py.xapi.errors import CertificateChanged, CertificateUnknown, ConnectionLost, RequestTimeout
 
 
 def fingerprint_of(der: bytes) -> str:
@@ -147,12 +147,16 @@ async def _handshake(host: str, port: int, ctx: ssl.SSLContext, timeout: float) 
             asyncio.open_connection(host, port, ssl=ctx, server_hostname=host, ssl_handshake_timeout=timeout),
             timeout,
         )
-    except TimeoutError:
-        raise ConnectionLost(f"cannot connect to {host_key(host, port)}: timed out") from None
+    except TimeoutError as exc:
+        raise RequestTimeout(
+            f"cannot connect to {host_key(host, port)}: timed out", server=host_key(host, port), connecting=True
+        ) from exc
     except ssl.SSLCertVerificationError:
         raise
     except (OSError, ssl.SSLError) as exc:
-        raise ConnectionLost(f"cannot connect to {host_key(host, port)}: {exc}") from None
+        raise ConnectionLost(
+            f"cannot connect to {host_key(host, port)}: {exc}", server=host_key(host, port), connecting=True
+        ) from exc
     try:
         ssl_object = writer.get_extra_info("ssl_object")
         return ssl_object.getpeercert(binary_form=True) or b""

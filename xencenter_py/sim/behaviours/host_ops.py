@@ -70,9 +70,14 @@ async def _power_cycle(call: Call, host: str, op: str, back_after: float | None)
 
 
 def _come_back(store: Store, host: str) -> None:
+    """The host has booted: live, enabled, and its boot and toolstack start times are now
+    (consoles show uptime from them)."""
     if store.exists("host", host):
         _set_live(store, host, True)
-        store.set("host", host, "enabled", True)
+        booted = now().timestamp()
+        other = dict(store.get("host", host)["other_config"])
+        other.update(boot_time=f"{booted:.0f}.", agent_start_time=f"{booted + 1:.0f}.")
+        store.update("host", host, {"enabled": True, "other_config": other})
 
 
 @implements("host.reboot")

@@ -15,7 +15,8 @@ class AboutDialog(QDialog):
         self.setObjectName("aboutDialog")
         self.setWindowTitle(_("About xencenter-py"))
         logo = QLabel()
-        logo.setPixmap(icons.pixmap("xencenter", 48))
+        logo.setObjectName("aboutLogo")
+        logo.setPixmap(icons.app_icon().pixmap(64, 64))
         title = QLabel(f"<b>xencenter-py</b> {__version__}")
         text = QLabel(
             _(

@@ -23,7 +23,8 @@ class AddServerDialog(Retranslating, QDialog):
     """Collects what is needed to connect; the caller does the connecting.
 
     With ``address`` given and ``retry`` set, the address is fixed and the dialog asks for
-    the credentials again (wrong password, or "Reconnect As").
+    the credentials again (wrong password, or "Reconnect As"). After a failure to reach the
+    server it comes back with everything the user typed and the reason (``error``).
     """
 
     def __init__(
@@ -32,6 +33,7 @@ class AddServerDialog(Retranslating, QDialog):
         *,
         address: str = "",
         user: str = "root",
+        password: str = "",
         history: list[str] | None = None,
         retry: bool = False,
         error: str = "",
@@ -48,7 +50,7 @@ class AddServerDialog(Retranslating, QDialog):
         self.address_edit.setMinimumWidth(280)
         self.user_edit = QLineEdit(user)
         self.user_edit.setObjectName("user")
-        self.password_edit = QLineEdit()
+        self.password_edit = QLineEdit(password)
         self.password_edit.setObjectName("password")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.remember = QCheckBox()

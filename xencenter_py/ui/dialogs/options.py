@@ -22,7 +22,9 @@ class OptionsDialog(QDialog):
         self.language.addItem("日本語", "ja")
         self.language.setCurrentIndex(max(0, self.language.findData(language)))
         form = QFormLayout()
-        form.addRow(QLabel(_("&Language:")), self.language)
+        label = QLabel(_("&Language:"))
+        label.setBuddy(self.language)  # the & marks the access key (Alt+L), not a character to show
+        form.addRow(label, self.language)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("OK"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))

@@ -421,7 +421,6 @@ class PropertiesDialog(Retranslating, QDialog):
         self.obj = obj
         self.history = history
         self.operation: Operation | None = None
-        self._title = ""
         self.page_list = QListWidget()
         self.page_list.setObjectName("pageList")
         self.page_list.setFixedWidth(170)
@@ -493,7 +492,10 @@ class PropertiesDialog(Retranslating, QDialog):
             super().accept()
             return
         conn = self.obj.connection
-        title = _("Changing the properties of '{name}'").format(name=self.obj.name)
+        obj = self.obj
+
+        def title() -> str:
+            return _("Changing the properties of '{name}'").format(name=obj.name)
 
         async def work(progress: Callable[[float], None]) -> None:
             for done, (method, args) in enumerate(calls, 1):
@@ -501,7 +503,6 @@ class PropertiesDialog(Retranslating, QDialog):
                 progress(done / len(calls))
 
         self.operation = self.history.start(title, conn.friendly_name, work)
-        self._title = title
         self.operation.changed.connect(self._operation_changed)  # a slot: dropped with the dialog
         self._set_enabled(False)
 
@@ -520,7 +521,7 @@ class PropertiesDialog(Retranslating, QDialog):
             return
         self._set_enabled(True)
         if op.state is OpState.FAILED:
-            show_error(self, self._title, op.error)
+            show_error(self, op.title, op.error)
 
     def reject(self) -> None:
         if not self._busy():

@@ -15,6 +15,7 @@ from typing import Any
 from xencenter_py.datamodel import parse_datetime
 from xencenter_py.i18n import format_bytes, format_datetime, format_duration, format_number, format_percent
 from xencenter_py.i18n import gettext as _
+from xencenter_py.model.display_names import content_type_name, edition_name
 
 Field = tuple[str, str]
 Section = tuple[str, list[Field]]
@@ -99,7 +100,7 @@ def _host_versions(host: Any) -> list[Field]:
 def _host_license(host: Any) -> list[Field]:
     expiry = host.license_expiry
     return [
-        (_("Edition"), host.edition or _("Unknown")),
+        (_("Edition"), edition_name(host.edition)),
         (_("Expiry date"), format_datetime(expiry) if expiry is not None else _("Never")),
         (_("Status"), _("License expired") if host.license_expired else _("Licensed")),
     ]
@@ -245,7 +246,7 @@ def _sr_size(sr: Any) -> str:
 def _sr_sections(sr: Any) -> list[Section]:
     general = [*_common(sr)]
     general.append((_("Type"), sr.type))
-    general.append((_("Content type"), sr.content_type or _("(None)")))
+    general.append((_("Content type"), content_type_name(sr.content_type)))
     general.append((_("Shared"), _yes_no(sr.is_shared)))
     if sr.has_size:
         general.append((_("Size"), _sr_size(sr)))
