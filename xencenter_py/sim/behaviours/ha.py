@@ -1,8 +1,10 @@
-"""High availability (protocol notes §7): restart priorities, failure planning, enable/disable.
+"""High availability (protocol notes §7): restart priorities, agility, failure planning,
+licensing, enable/disable.
 
 The failover plan is memory bin-packing, as xapi's: ``n`` host failures are tolerable when,
 for the worst ``n`` hosts to lose, every protected VM they run fits (first fit, largest
-first) into the free memory of the hosts that remain.
+first) into the free memory of the hosts that remain. A protected VM that is not agile
+cannot be restarted elsewhere, so a plan that must move it does not exist.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import itertools
 from typing import Any
 
 from xencenter_py.datamodel import NULL_REF
-from xencenter_py.sim.behaviours.common import in_progress, pool_ref, work
-from xencenter_py.sim.behaviours.placement import host_free_memory, host_is_live, vm_start_memory
+from xencenter_py.sim.behaviours.common import in_progress, is_null, pool_ref, work
+from xencenter_py.sim.behaviours.messages import alert
+from xencenter_py.sim.behaviours.placement import host_free_memory, host_is_live, host_sees_sr, vm_start_memory
 from xencenter_py.sim.errors import XapiError
 from xencenter_py.sim.operations import Call, implements
 from xencenter_py.sim.store import Store
@@ -22,21 +25,65 @@ _STATEFILE_SIZE = 4096 + 64 * 4096
 _EXACT_LIMIT = 8  # up to this many hosts every failure combination is tried
 
 
-def _protected(store: Store, overrides: dict[str, str] | None = None) -> dict[str, str]:
-    """Running VMs that HA must restart → the host they run on."""
+def ha_licensed(store: Store) -> bool:
+    """Whether every host's licence (and the pool's restrictions) allow HA (``enable_xha``)."""
+    for ref in store.all("pool"):
+        if store.get("pool", ref).get("restrictions", {}).get("enable_xha") == "false":
+            return False
+    return all(rec["license_params"].get("enable_xha") != "false" for rec in store.all("host").values())
+
+
+def agility_error(store: Store, vm: str) -> XapiError | None:
+    """Why HA could not restart ``vm`` on another host (``VM.assert_agile``), or None.
+
+    Its disks must be on SRs shared and attached on every enabled host, its networks must
+    have a PIF on every enabled host (an internal network has none), and it must have no
+    vGPU, USB device or SR-IOV interface."""
+    rec = store.get("VM", vm)
+    hosts = [h for h, hrec in store.all("host").items() if hrec["enabled"] and host_is_live(store, h)]
+    vbds, vdis, srs = store.all("VBD"), store.all("VDI"), store.all("SR")
+    for vbd in rec["VBDs"]:
+        vbd_rec = vbds.get(vbd)
+        if vbd_rec is None or vbd_rec["empty"] or is_null(vbd_rec["VDI"]) or vbd_rec["VDI"] not in vdis:
+            continue
+        sr = vdis[vbd_rec["VDI"]]["SR"]
+        if sr not in srs or not srs[sr]["shared"] or not all(host_sees_sr(store, h, sr) for h in hosts):
+            return XapiError("HA_CONSTRAINT_VIOLATION_SR_NOT_SHARED", sr)
+    vifs, networks, pifs = store.all("VIF"), store.all("network"), store.all("PIF")
+    for vif in rec["VIFs"]:
+        vif_rec = vifs.get(vif)
+        if vif_rec is None or vif_rec["network"] not in networks:
+            continue
+        net = vif_rec["network"]
+        served = {pifs[p]["host"] for p in networks[net]["PIFs"] if p in pifs and is_null(pifs[p]["bond_slave_of"])}
+        if not served or any(h not in served for h in hosts):
+            return XapiError("HA_CONSTRAINT_VIOLATION_NETWORK_NOT_SHARED", net)
+        if vif_rec.get("reserved_pci") and not is_null(vif_rec["reserved_pci"]):
+            return XapiError("VM_HAS_SRIOV_VIF", vm)
+    if rec.get("VGPUs"):
+        return XapiError("VM_HAS_VGPU", vm)
+    if rec.get("VUSBs"):
+        return XapiError("VM_HAS_VUSBS", vm)
+    return None
+
+
+def _protected(store: Store, overrides: dict[str, str] | None = None) -> dict[str, tuple[str, bool]]:
+    """Running VMs that HA must restart → (the host they run on, whether they are agile)."""
     out = {}
     for ref, vm in store.all("VM").items():
         priority = overrides.get(ref, "") if overrides is not None else vm["ha_restart_priority"]
         if priority == "restart" and vm["power_state"] == "Running" and not vm["is_control_domain"]:
-            out[ref] = vm["resident_on"]
+            out[ref] = (vm["resident_on"], agility_error(store, ref) is None)
     return out
 
 
-def _fits(store: Store, protected: dict[str, str], failed: tuple[str, ...], hosts: list[str]) -> bool:
+def _fits(store: Store, protected: dict[str, tuple[str, bool]], failed: tuple[str, ...], hosts: list[str]) -> bool:
     free = {h: host_free_memory(store, h) for h in hosts if h not in failed}
     vms = store.all("VM")
-    homeless = sorted((vm_start_memory(vms[v]) for v, h in protected.items() if h in failed), reverse=True)
-    for need in homeless:
+    homeless = [(v, agile) for v, (h, agile) in protected.items() if h in failed]
+    if not all(agile for _, agile in homeless):
+        return False
+    for need in sorted((vm_start_memory(vms[v]) for v, _ in homeless), reverse=True):
         target = next((h for h, room in free.items() if room >= need), None)
         if target is None:
             return False
@@ -44,7 +91,7 @@ def _fits(store: Store, protected: dict[str, str], failed: tuple[str, ...], host
     return True
 
 
-def _tolerates(store: Store, n: int, protected: dict[str, str]) -> bool:
+def _tolerates(store: Store, n: int, protected: dict[str, tuple[str, bool]]) -> bool:
     hosts = [h for h in store.all("host") if host_is_live(store, h)]
     if n >= len(hosts):
         return n == 0
@@ -52,8 +99,8 @@ def _tolerates(store: Store, n: int, protected: dict[str, str]) -> bool:
         return all(_fits(store, protected, failed, hosts) for failed in itertools.combinations(hosts, n))
     load: dict[str, int] = {}
     vms = store.all("VM")
-    for vm, host in protected.items():
-        load[host] = load.get(host, 0) + vm_start_memory(vms[vm])
+    for vm, (host, agile) in protected.items():
+        load[host] = load.get(host, 0) + (vm_start_memory(vms[vm]) if agile else 1 << 62)
     worst = tuple(sorted(hosts, key=lambda h: load.get(h, 0), reverse=True)[:n])
     return _fits(store, protected, worst, hosts)
 
@@ -73,19 +120,64 @@ def _pool(call: Call) -> tuple[str, dict[str, Any]]:
     return ref, call.store.get("pool", ref)
 
 
-def _replan(call: Call) -> None:
-    ref, pool = _pool(call)
+def replan(store: Store) -> None:
+    """Recompute ``ha_plan_exists_for`` and ``ha_overcommitted`` of an HA pool, and raise
+    the alerts xapi raises when the plan shrinks or the pool becomes overcommitted."""
+    ref = pool_ref(store)
+    if ref is None:
+        return
+    pool = store.get("pool", ref)
     if not pool["ha_enabled"]:
         return
-    most = max_failures(call.store)
+    most = max_failures(store)
     wanted = pool["ha_host_failures_to_tolerate"]
-    call.store.update("pool", ref, {"ha_plan_exists_for": min(most, wanted), "ha_overcommitted": most < wanted})
+    plan, over = min(most, wanted), most < wanted
+    was_plan, was_over = pool["ha_plan_exists_for"], pool["ha_overcommitted"]
+    store.update("pool", ref, {"ha_plan_exists_for": plan, "ha_overcommitted": over})
+    if over and not was_over:
+        alert(store, "HA_POOL_OVERCOMMITTED", 3, "Pool", ref, f"The pool can tolerate {most} of {wanted} failures")
+    elif plan < was_plan:
+        alert(store, "HA_POOL_DROP_IN_PLAN_EXISTS_FOR", 3, "Pool", ref, f"Plan now exists for {plan} failures")
+
+
+def _replan(call: Call) -> None:
+    replan(call.store)
+
+
+@implements("VM.assert_agile")
+async def assert_agile(call: Call, vm: str) -> str:
+    err = agility_error(call.store, vm)
+    if err is not None:
+        raise err
+    return ""
+
+
+def _assert_protectable(call: Call, vm: str) -> None:
+    """With HA on, a VM set to ``restart`` must be agile and must not break the plan."""
+    store = call.store
+    ref = pool_ref(store)
+    pool = store.get("pool", ref) if ref is not None else None
+    if pool is None or not pool["ha_enabled"]:
+        return
+    rec = store.get("VM", vm)
+    if rec["ha_restart_priority"] == "restart":
+        return
+    err = agility_error(store, vm)
+    if err is not None:
+        raise err
+    if rec["power_state"] != "Halted" and not pool["ha_allow_overcommit"]:
+        wanted = {v: r["ha_restart_priority"] for v, r in store.all("VM").items()}
+        wanted[vm] = "restart"
+        if max_failures(store, wanted) < pool["ha_host_failures_to_tolerate"]:
+            call.fail("HA_OPERATION_WOULD_BREAK_FAILOVER_PLAN")
 
 
 @implements("VM.set_ha_restart_priority")
 async def set_ha_restart_priority(call: Call, vm: str, value: str) -> str:
     if value not in PRIORITIES:
         call.fail("INVALID_VALUE", "ha_restart_priority", value)
+    if value == "restart":
+        _assert_protectable(call, vm)
     call.store.update("VM", vm, {"ha_restart_priority": value, "ha_always_run": value == "restart"})
     _replan(call)
     return ""
@@ -179,6 +271,8 @@ async def enable_ha(call: Call, heartbeat_srs: list[str], configuration: dict[st
     ref, pool = _pool(call)
     if pool["ha_enabled"]:
         call.fail("HA_IS_ENABLED")
+    if not ha_licensed(store):
+        call.fail("LICENCE_RESTRICTION", "HA")
     for host in store.all("host"):
         if not host_is_live(store, host):
             call.fail("HOST_OFFLINE", host)
