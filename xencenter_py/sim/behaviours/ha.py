@@ -224,12 +224,20 @@ async def ha_failover_plan_exists(call: Call, n: int) -> bool:
 async def ha_compute_vm_failover_plan(
     call: Call, failed_hosts: list[str], failed_vms: list[str]
 ) -> dict[str, dict[str, str]]:
+    """Where each VM would restart if ``failed_hosts`` failed: largest first into the free
+    memory of the live hosts left; a VM that is not agile cannot move."""
     store = call.store
-    free = {h: host_free_memory(store, h) for h in store.all("host") if h not in failed_hosts}
+    free = {
+        h: host_free_memory(store, h) for h in store.all("host") if h not in failed_hosts and host_is_live(store, h)
+    }
     plan: dict[str, dict[str, str]] = {}
     vms = store.all("VM")
     for vm in sorted(failed_vms, key=lambda v: vm_start_memory(vms[v]) if v in vms else 0, reverse=True):
         if vm not in vms:
+            continue
+        err = agility_error(store, vm)
+        if err is not None:
+            plan[vm] = {"error_code": err.code}
             continue
         need = vm_start_memory(vms[vm])
         target = next((h for h, room in free.items() if room >= need), None)
