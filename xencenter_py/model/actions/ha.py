@@ -13,7 +13,7 @@ from typing import Any
 
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model.actions.base import ActionError, Progress, Step, Steps, no_progress, run_steps
-from xencenter_py.model.ha import RESTART, VmHaSettings, priority_of, restart_candidates
+from xencenter_py.model.ha import RESTART, VmHaSettings, restart_candidates
 
 # -- heartbeat SRs ---------------------------------------------------------------------------
 
@@ -228,9 +228,12 @@ class WhatIf:
         return all(r.host for r in self.restarts if r.priority == RESTART)
 
 
-async def what_if(conn: Any, failed_hosts: Iterable[str]) -> WhatIf:
+async def what_if(
+    conn: Any, failed_hosts: Iterable[str], settings: dict[str, VmHaSettings] | None = None
+) -> WhatIf:
     """Ask the pool where the VMs of ``failed_hosts`` would restart
-    (``pool.ha_compute_vm_failover_plan``, placing by the pool's free memory)."""
+    (``pool.ha_compute_vm_failover_plan``, placing by the pool's free memory), with the
+    pool's priorities or the planned ``settings`` (the wizard's, before they are applied)."""
     failed = list(failed_hosts)
     if not failed:
         raise ActionError(_("Choose at least one server to fail."))
@@ -239,15 +242,16 @@ async def what_if(conn: Any, failed_hosts: Iterable[str]) -> WhatIf:
         for vm in conn.cache.all("VM")
         if vm.is_real_vm and vm.get("resident_on") in failed and vm.power_state in ("Running", "Paused")
     ]
-    order = {RESTART: 0, "best-effort": 1, "": 2}
-    vms.sort(key=lambda v: (order[priority_of(v)], int(v.get("order") or 0), v.name.lower()))
-    candidates = [v.ref for v in vms if priority_of(v) != ""]
+    planned = {v.ref: (settings or {}).get(v.ref) or VmHaSettings.of(v) for v in vms}
+    rank = {RESTART: 0, "best-effort": 1, "": 2}
+    vms.sort(key=lambda v: (rank[planned[v.ref].priority], planned[v.ref].order, v.name.lower()))
+    candidates = [v.ref for v in vms if planned[v.ref].priority != ""]
     plan: dict[str, dict[str, str]] = {}
     if candidates:
         plan = await conn.call("pool.ha_compute_vm_failover_plan", failed, candidates)
     result = WhatIf(failed)
     for vm in vms:
-        priority = priority_of(vm)
+        priority = planned[vm.ref].priority
         answer = plan.get(vm.ref, {})
         host = answer.get("host", "")
         result.restarts.append(Restart(vm.ref, priority, host if priority else "", answer.get("error_code", "")))
