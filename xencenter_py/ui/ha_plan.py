@@ -112,7 +112,7 @@ class HaPlanEditor(Retranslating, QWidget):
         self.ntol_label = QLabel()
         self.ntol = QSpinBox()
         self.ntol.setObjectName("haFailuresToTolerate")
-        self.ntol.setRange(0, max(len(pool.hosts) - 1 if pool is not None else 0, 0))
+        self.ntol.setRange(0, len(pool.hosts) if pool is not None else 0)
         if pool is not None and pool.ha_enabled:
             self.ntol.setValue(int(pool.get("ha_host_failures_to_tolerate") or 0))
         self.ntol.valueChanged.connect(self._ntol_changed)

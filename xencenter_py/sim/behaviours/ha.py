@@ -269,6 +269,7 @@ def _statefile_error(call: Call, sr: str) -> None:
 
 @implements("SR.assert_can_host_ha_statefile")
 async def assert_can_host_ha_statefile(call: Call, sr: str) -> str:
+    await call.step(0.5)  # xapi asks every host whether it can attach the SR
     _statefile_error(call, sr)
     return ""
 
