@@ -32,6 +32,20 @@ _AGILITY_REASONS = {
 }
 
 
+# SR.assert_can_host_ha_statefile failure code → why the SR cannot hold the heartbeat.
+_HEARTBEAT_REASONS = {
+    "SR_HAS_NO_PBDS": N_("Detached"),
+    "SR_OPERATION_NOT_SUPPORTED": N_("This type of SR cannot hold the heartbeat"),
+    "SR_SOURCE_SPACE_INSUFFICIENT": N_("Not enough free space"),
+}
+
+
+def heartbeat_reason(code: str) -> str | None:
+    """Why an SR cannot be the heartbeat SR, for the codes XenCenter words itself."""
+    reason = _HEARTBEAT_REASONS.get(code)
+    return str(reason) if reason is not None else None
+
+
 @dataclass(frozen=True)
 class VmHaSettings:
     """What HA does with one VM: restart priority, start order, delay before the next VM."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model.actions.base import ActionError, Progress, Step, Steps, no_progress, run_steps
-from xencenter_py.model.ha import RESTART, VmHaSettings, restart_candidates
+from xencenter_py.model.ha import RESTART, VmHaSettings, heartbeat_reason, restart_candidates
 
 # -- heartbeat SRs ---------------------------------------------------------------------------
 
@@ -42,12 +42,7 @@ async def check_heartbeat_srs(conn: Any, srs: Iterable[str], progress: Progress 
         try:
             await conn.run_task("SR.assert_can_host_ha_statefile", sr)
         except Failure as f:
-            if f.code == "SR_HAS_NO_PBDS":
-                reason = _("Detached")
-            elif f.code == "RBAC_PERMISSION_DENIED":
-                reason = f.message().splitlines()[0]
-            else:
-                reason = f.message()
+            reason = heartbeat_reason(f.code) or f.message().splitlines()[0]
             out.append(HeartbeatCheck(sr, f.code, reason))
         else:
             out.append(HeartbeatCheck(sr))
