@@ -109,3 +109,25 @@ async def test_set_priorities_unprotects_before_lowering_and_protects_after(sim_
         await wait_until(conn, lambda: not conn.cache.pool.ha_enabled)
     finally:
         await conn.disconnect()
+
+
+async def test_console_follows_the_new_coordinator_after_a_failure(sim_factory: Any) -> None:
+    sim = sim_factory("--seed", "demo", "--members", "--speed", "400")
+    conn = Connection(sim.url, "root", sim.password)
+    await conn.connect()
+    try:
+        old = conn.cache.pool.coordinator
+        nfs = next(sr for sr in conn.cache.all("SR") if sr.name == "NFS virtual disk storage")
+        await ha.enable(conn, nfs.ref, {}, 0)
+        await wait_until(conn, lambda: conn.cache.pool.ha_enabled)
+        await conn.call("simulator.fail_host", old.ref)
+        await wait_until(
+            conn,
+            lambda: conn.is_connected and conn.cache.pool.coordinator not in (None, old) and not old.is_live,
+            timeout=30,
+        )
+        new = conn.cache.pool.coordinator
+        assert new.address in conn.address and new.is_live
+        assert conn.reconnects >= 1
+    finally:
+        await conn.disconnect()

@@ -20,7 +20,6 @@ from xencenter_py.ui.dialogs.vm_start_options import StartOptionsPage
 from xencenter_py.ui.navigation import Mode, NotificationPage
 from xencenter_py.ui.wizards.configure_ha import ConfigureHaWizard
 
-
 # Edition names are product names: the deck writes them in Latin letters in Japanese too.
 EDITION_NAMES = {"essentials", "enterprise", "platinum", "edition"}
 
@@ -185,3 +184,35 @@ def test_unlicensed_pool_in_japanese(qtbot: Any, window: Any, sim_factory: Any, 
     assert walker.seen > 10
     assert not walker.english, "English left in the Japanese UI:\n" + "\n".join(walker.english)
     assert not walker.clipped, "Texts that do not fit:\n" + "\n".join(walker.clipped)
+
+
+def test_language_switch_retranslates_the_open_wizard(qtbot: Any, window: Any, sim_factory: Any) -> None:
+    from xencenter_py.i18n.qt import switch_language
+
+    sim = sim_factory("--seed", "demo", "--speed", "400")
+    connect_via_dialog(qtbot, window, sim.url, sim.password)
+    select(window, qtbot, lambda n: n.kind == "pool")
+    window.ha_actions["configure"].trigger()
+    wizard = wait_dialog(qtbot, ConfigureHaWizard)
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: wizard.current_page() is wizard.sr_page, timeout=15000)
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: wizard.current_page() is wizard.plan_page, timeout=5000)
+    editor = wizard.plan_page.editor
+    qtbot.waitUntil(lambda: editor.is_valid(), timeout=20000)
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: wizard.current_page() is wizard.summary_page, timeout=5000)
+    try:
+        switch_language("ja")
+        qtbot.waitUntil(lambda: wizard.steps.item(1).text() == "ハートビート SR", timeout=5000)
+        form = wizard.summary_page.form
+        labels = [form.itemAt(r, form.ItemRole.LabelRole) for r in range(form.rowCount())]
+        assert "保護する VM:" in [item.widget().text() for item in labels if item is not None]
+        wizard.back_button.click()
+        assert editor.table.horizontalHeaderItem(4).text() == "アジャイル"
+        assert wizard.plan_page.what_if.title() == "サーバーに障害が発生したら?"
+        assert window.tabs.tabText(window.tabs.indexOf(window.tab_pages["ha"])) == "高可用性"
+    finally:
+        switch_language("en")
+    qtbot.waitUntil(lambda: editor.table.horizontalHeaderItem(4).text() == "Agile", timeout=5000)
+    wizard.cancel_button.click()

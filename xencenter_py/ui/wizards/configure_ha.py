@@ -218,19 +218,20 @@ class HaSummaryPage(SummaryPage):
     def __init__(self, plan: PlanPage) -> None:
         super().__init__()
         self.plan = plan
-        self.warning = QLabel()
-        self.warning.setObjectName("haSummaryWarning")
-        self.warning.setWordWrap(True)
-        self.warning.setStyleSheet(ERROR_STYLE)
+        self.warning: QLabel | None = None
 
     def enter(self) -> None:
-        super().enter()
+        super().enter()  # rebuilds the form (deleting the last warning with it)
         warnings = []
         if self.plan.editor.counts()[RESTART] == 0:
             warnings.append(_("No VM is protected: HA will not restart any VM for certain."))
         if self.plan.editor.failures_to_tolerate() == 0:
             warnings.append(_("No server failure is tolerated: HA cannot guarantee to restart protected VMs."))
-        self.warning.setText("\n".join(warnings))
+        self.warning = QLabel("\n".join(warnings))
+        self.warning.setObjectName("haSummaryWarning")
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet(ERROR_STYLE)
+        self.warning.setVisible(bool(warnings))
         self.form.addRow(self.warning)
 
 
