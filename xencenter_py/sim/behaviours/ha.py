@@ -33,84 +33,129 @@ def ha_licensed(store: Store) -> bool:
     return all(rec["license_params"].get("enable_xha") != "false" for rec in store.all("host").values())
 
 
-def agility_error(store: Store, vm: str) -> XapiError | None:
-    """Why HA could not restart ``vm`` on another host (``VM.assert_agile``), or None.
+class AgilityCheck:
+    """``VM.assert_agile`` for many VMs at once: which SRs and networks reach every enabled
+    host is worked out once per SR and network, not once per VM.
 
-    Its disks must be on SRs shared and attached on every enabled host, its networks must
-    have a PIF on every enabled host (an internal network has none), and it must have no
-    vGPU, USB device or SR-IOV interface."""
-    rec = store.get("VM", vm)
-    hosts = [h for h, hrec in store.all("host").items() if hrec["enabled"] and host_is_live(store, h)]
-    vbds, vdis, srs = store.all("VBD"), store.all("VDI"), store.all("SR")
-    for vbd in rec["VBDs"]:
-        vbd_rec = vbds.get(vbd)
-        if vbd_rec is None or vbd_rec["empty"] or is_null(vbd_rec["VDI"]) or vbd_rec["VDI"] not in vdis:
-            continue
-        sr = vdis[vbd_rec["VDI"]]["SR"]
-        if sr not in srs or not srs[sr]["shared"] or not all(host_sees_sr(store, h, sr) for h in hosts):
-            return XapiError("HA_CONSTRAINT_VIOLATION_SR_NOT_SHARED", sr)
-    vifs, networks, pifs = store.all("VIF"), store.all("network"), store.all("PIF")
-    for vif in rec["VIFs"]:
-        vif_rec = vifs.get(vif)
-        if vif_rec is None or vif_rec["network"] not in networks:
-            continue
-        net = vif_rec["network"]
-        served = {pifs[p]["host"] for p in networks[net]["PIFs"] if p in pifs and is_null(pifs[p]["bond_slave_of"])}
-        if not served or any(h not in served for h in hosts):
-            return XapiError("HA_CONSTRAINT_VIOLATION_NETWORK_NOT_SHARED", net)
-        if vif_rec.get("reserved_pci") and not is_null(vif_rec["reserved_pci"]):
-            return XapiError("VM_HAS_SRIOV_VIF", vm)
-    if rec.get("VGPUs"):
-        return XapiError("VM_HAS_VGPU", vm)
-    if rec.get("VUSBs"):
-        return XapiError("VM_HAS_VUSBS", vm)
-    return None
+    A VM is agile when its disks are on SRs shared and attached on every enabled host, its
+    networks have a PIF on every enabled host (an internal network has none), and it has
+    no vGPU, USB device or SR-IOV interface."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.hosts = [h for h, rec in store.all("host").items() if rec["enabled"] and host_is_live(store, h)]
+        self._srs: dict[str, bool] = {}
+        self._networks: dict[str, bool] = {}
+
+    def _sr_everywhere(self, sr: str) -> bool:
+        if sr not in self._srs:
+            rec = self.store.all("SR").get(sr)
+            self._srs[sr] = bool(rec and rec["shared"]) and all(host_sees_sr(self.store, h, sr) for h in self.hosts)
+        return self._srs[sr]
+
+    def _network_everywhere(self, net: str) -> bool:
+        if net not in self._networks:
+            pifs = self.store.all("PIF")
+            served = {
+                pifs[p]["host"]
+                for p in self.store.get("network", net)["PIFs"]
+                if p in pifs and is_null(pifs[p]["bond_slave_of"])
+            }
+            self._networks[net] = bool(served) and all(h in served for h in self.hosts)
+        return self._networks[net]
+
+    def error(self, vm: str) -> XapiError | None:
+        """Why HA could not restart ``vm`` on another host, or None."""
+        store = self.store
+        rec = store.get("VM", vm)
+        vbds, vdis = store.all("VBD"), store.all("VDI")
+        for vbd in rec["VBDs"]:
+            vbd_rec = vbds.get(vbd)
+            if vbd_rec is None or vbd_rec["empty"] or vbd_rec["VDI"] not in vdis:
+                continue
+            sr = vdis[vbd_rec["VDI"]]["SR"]
+            if not self._sr_everywhere(sr):
+                return XapiError("HA_CONSTRAINT_VIOLATION_SR_NOT_SHARED", sr)
+        vifs, networks = store.all("VIF"), store.all("network")
+        for vif in rec["VIFs"]:
+            vif_rec = vifs.get(vif)
+            if vif_rec is None or vif_rec["network"] not in networks:
+                continue
+            if not self._network_everywhere(vif_rec["network"]):
+                return XapiError("HA_CONSTRAINT_VIOLATION_NETWORK_NOT_SHARED", vif_rec["network"])
+            if not is_null(vif_rec.get("reserved_pci")):
+                return XapiError("VM_HAS_SRIOV_VIF", vm)
+        if rec.get("VGPUs"):
+            return XapiError("VM_HAS_VGPU", vm)
+        if rec.get("VUSBs"):
+            return XapiError("VM_HAS_VUSBS", vm)
+        return None
+
+
+def agility_error(store: Store, vm: str) -> XapiError | None:
+    """Why HA could not restart ``vm`` on another host (``VM.assert_agile``), or None."""
+    return AgilityCheck(store).error(vm)
 
 
 def _protected(store: Store, overrides: dict[str, str] | None = None) -> dict[str, tuple[str, bool]]:
     """Running VMs that HA must restart → (the host they run on, whether they are agile)."""
     out = {}
+    agility = AgilityCheck(store)
     for ref, vm in store.all("VM").items():
         priority = overrides.get(ref, "") if overrides is not None else vm["ha_restart_priority"]
         if priority == "restart" and vm["power_state"] == "Running" and not vm["is_control_domain"]:
-            out[ref] = (vm["resident_on"], agility_error(store, ref) is None)
+            out[ref] = (vm["resident_on"], agility.error(ref) is None)
     return out
 
 
-def _fits(store: Store, protected: dict[str, tuple[str, bool]], failed: tuple[str, ...], hosts: list[str]) -> bool:
-    free = {h: host_free_memory(store, h) for h in hosts if h not in failed}
-    vms = store.all("VM")
-    homeless = [(v, agile) for v, (h, agile) in protected.items() if h in failed]
-    if not all(agile for _, agile in homeless):
-        return False
-    for need in sorted((vm_start_memory(vms[v]) for v, _ in homeless), reverse=True):
-        target = next((h for h, room in free.items() if room >= need), None)
-        if target is None:
+class _Plan:
+    """One planning pass: the live hosts, their free memory and the protected VMs, read once."""
+
+    def __init__(self, store: Store, overrides: dict[str, str] | None) -> None:
+        self.store = store
+        self.hosts = [h for h in store.all("host") if host_is_live(store, h)]
+        self.free = {h: host_free_memory(store, h) for h in self.hosts}
+        self.protected = _protected(store, overrides)
+        vms = store.all("VM")
+        self.need = {v: vm_start_memory(vms[v]) for v in self.protected}
+
+    def fits(self, failed: tuple[str, ...]) -> bool:
+        """Every protected VM of the ``failed`` hosts finds room (first fit, largest first)."""
+        free = {h: room for h, room in self.free.items() if h not in failed}
+        homeless = [(v, agile) for v, (h, agile) in self.protected.items() if h in failed]
+        if not all(agile for _, agile in homeless):
             return False
-        free[target] -= need
-    return True
+        for need in sorted((self.need[v] for v, _ in homeless), reverse=True):
+            target = next((h for h, room in free.items() if room >= need), None)
+            if target is None:
+                return False
+            free[target] -= need
+        return True
 
-
-def _tolerates(store: Store, n: int, protected: dict[str, tuple[str, bool]]) -> bool:
-    hosts = [h for h in store.all("host") if host_is_live(store, h)]
-    if n >= len(hosts):
-        return n == 0
-    if len(hosts) <= _EXACT_LIMIT:
-        return all(_fits(store, protected, failed, hosts) for failed in itertools.combinations(hosts, n))
-    load: dict[str, int] = {}
-    vms = store.all("VM")
-    for vm, (host, agile) in protected.items():
-        load[host] = load.get(host, 0) + (vm_start_memory(vms[vm]) if agile else 1 << 62)
-    worst = tuple(sorted(hosts, key=lambda h: load.get(h, 0), reverse=True)[:n])
-    return _fits(store, protected, worst, hosts)
+    def tolerates(self, n: int) -> bool:
+        hosts = self.hosts
+        if n >= len(hosts):
+            return n == 0
+        if len(hosts) <= _EXACT_LIMIT:
+            return all(self.fits(failed) for failed in itertools.combinations(hosts, n))
+        load: dict[str, int] = {}
+        for vm, (host, agile) in self.protected.items():
+            load[host] = load.get(host, 0) + (self.need[vm] if agile else 1 << 62)
+        return self.fits(tuple(sorted(hosts, key=lambda h: load.get(h, 0), reverse=True)[:n]))
 
 
 def max_failures(store: Store, overrides: dict[str, str] | None = None) -> int:
-    protected = _protected(store, overrides)
-    n = 0
-    while _tolerates(store, n + 1, protected):
-        n += 1
-    return n
+    """The largest ``n`` for which every protected VM can be re-placed after any ``n`` host
+    failures; found by bisection, as xapi does (tolerating ``n`` implies tolerating less)."""
+    plan = _Plan(store, overrides)
+    low, high = 0, max(len(plan.hosts) - 1, 0)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if plan.tolerates(mid):
+            low = mid
+        else:
+            high = mid - 1
+    return low
 
 
 def _pool(call: Call) -> tuple[str, dict[str, Any]]:
@@ -217,7 +262,7 @@ async def ha_compute_hypothetical(call: Call, configuration: dict[str, str]) -> 
 
 @implements("pool.ha_failover_plan_exists")
 async def ha_failover_plan_exists(call: Call, n: int) -> bool:
-    return _tolerates(call.store, n, _protected(call.store))
+    return _Plan(call.store, None).tolerates(n)
 
 
 @implements("pool.ha_compute_vm_failover_plan")
@@ -232,10 +277,11 @@ async def ha_compute_vm_failover_plan(
     }
     plan: dict[str, dict[str, str]] = {}
     vms = store.all("VM")
+    agility = AgilityCheck(store)
     for vm in sorted(failed_vms, key=lambda v: vm_start_memory(vms[v]) if v in vms else 0, reverse=True):
         if vm not in vms:
             continue
-        err = agility_error(store, vm)
+        err = agility.error(vm)
         if err is not None:
             plan[vm] = {"error_code": err.code}
             continue
