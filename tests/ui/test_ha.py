@@ -245,3 +245,28 @@ def test_free_edition_explains_instead_of_offering_ha(qtbot: Any, window: Any, s
     page = properties.page(StartOptionsPage)
     assert not page.priority.isEnabled() and "license" in page.state.text()
     properties.close()
+
+
+def test_read_only_user_cannot_configure_ha(qtbot: Any, window: Any, sim_factory: Any) -> None:
+    sim = sim_factory("--seed", "demo", "--speed", "400", "--user", "ro:ro-pw:read-only")
+    connect_via_dialog(qtbot, window, sim.url, "ro-pw", user="ro")
+    select(window, qtbot, lambda n: n.kind == "pool")
+    configure = window.ha_actions["configure"]
+    assert not configure.isEnabled() and "role" in configure.toolTip()
+    window.tabs.setCurrentWidget(window.tab_pages["ha"])
+    assert not window.tab_pages["ha"].configure.isEnabled()
+
+
+def test_simulation_entries_need_a_simulated_pool(qtbot: Any, aloop: Any, english: None) -> None:
+    from xencenter_py.xapi.errors import Failure
+
+    class RealServer:
+        """What a real XAPI answers to the simulator's probe."""
+
+        async def call(self, method: str, *args: Any) -> Any:
+            raise Failure("MESSAGE_METHOD_UNKNOWN", [method])
+
+    conn = RealServer()
+    assert ha_commands.simulator_calls(conn) is None  # asked in the background
+    qtbot.waitUntil(lambda: ha_commands.simulator_calls(conn) is not None, timeout=5000)
+    assert ha_commands.simulator_calls(conn) == set()

@@ -69,13 +69,20 @@ def can_configure(objects: list[Any]) -> tuple[bool, str]:
         return False, _("HA needs a pool of at least two servers")
     if ha_restricted(pool):
         return False, _("The pool's license does not include high availability")
-    return True, ""
+    return _permitted(pool, "VM.set_ha_restart_priority" if pool.ha_enabled else "pool.enable_ha")
 
 
 def can_disable(objects: list[Any]) -> tuple[bool, str]:
     pool = _pool_of(objects)
     if pool is None or not pool.ha_enabled:
         return False, _("HA is not enabled")
+    return _permitted(pool, "pool.disable_ha")
+
+
+def _permitted(pool: Any, method: str) -> tuple[bool, str]:
+    conn = pool.connection
+    if conn is not None and not conn.can_call(method):
+        return False, _("Your role does not allow you to configure high availability")
     return True, ""
 
 
