@@ -11,6 +11,7 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
@@ -48,8 +49,9 @@ async def _probe(conn: Any) -> None:
         _simulated.pop(conn, None)  # not connected: ask again next time
         return
     _simulated[conn] = calls
-    for widget in _windows:
-        widget.update_commands()
+    for window in list(_windows):
+        if shiboken6.isValid(window):
+            window.update_commands()
 
 
 _windows: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -122,6 +124,8 @@ def build(w: MainWindow) -> None:
 
 
 def retranslate(w: MainWindow) -> None:
+    from xencenter_py.ui.menus import set_action_text
+
     texts = {
         "configure": _("&High Availability..."),
         "disable": _("&Disable HA"),
@@ -129,11 +133,11 @@ def retranslate(w: MainWindow) -> None:
         "repair_host": _("Repair server (simulation)"),
     }
     for key, text in texts.items():
-        w.ha_actions[key].setText(text)
+        set_action_text(w.ha_actions[key], text)
 
 
 def update(w: MainWindow) -> None:
-    from xencenter_py.ui.menus import set_action_state
+    from xencenter_py.ui.menus import set_action_state, without_mnemonic
 
     sel = w.selection
     host = _host(sel)
@@ -146,7 +150,9 @@ def update(w: MainWindow) -> None:
         ("repair_host", can_repair),
     ):
         ok, reason = check(sel)
-        set_action_state(w.ha_actions[key], ok, reason, reason)
+        act = w.ha_actions[key]
+        tip = without_mnemonic(act.text())
+        set_action_state(act, ok, f"{tip}: {reason}" if not ok and reason else tip, reason)
 
 
 def add_host_entries(w: MainWindow, menu: QMenu) -> None:
