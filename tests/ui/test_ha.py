@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QAbstractItemDelegate, QComboBox, QMessageBox
 
 from tests.ui.conftest import connect_via_dialog, message_boxes, wait_dialog
 from xencenter_py.model.ha import BEST_EFFORT, DO_NOT_RESTART, PRIORITIES, RESTART, priority_of
@@ -41,7 +41,27 @@ def closed(widget: Any) -> bool:
 
 
 def set_priority(editor: Any, vm: Any, priority: str) -> None:
-    editor.priority_boxes[vm.ref].setCurrentIndex(PRIORITIES.index(priority))
+    editor.set_priority(vm.ref, priority)
+
+
+def edit_priority(qtbot: Any, editor: Any, vms: list[Any], priority: str) -> Any:
+    """Select the VMs' rows and choose ``priority`` in the cell's list, as a user does;
+    returns the list the delegate opened."""
+    view = editor.table
+    view.clearSelection()
+    for vm in vms:
+        view.selectionModel().select(
+            editor.model.index(editor.rows[vm.ref], 0),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
+    index = editor.model.index(editor.rows[vms[0].ref], 1)
+    view.edit(index)
+    combo = view.indexWidget(index)
+    assert isinstance(combo, QComboBox)
+    combo.setCurrentIndex(PRIORITIES.index(priority))
+    view.commitData(combo)
+    view.closeEditor(combo, QAbstractItemDelegate.EndEditHint.NoHint)
+    return combo
 
 
 def host_of_node(window: Any, vm: Any) -> str:
@@ -89,19 +109,25 @@ def test_configure_fail_over_repair_and_disable(qtbot: Any, window: Any, sim_fac
     qtbot.waitUntil(lambda: None not in editor.agility.values() and not editor.calculating, timeout=20000)
     ubuntu, web1, web2 = vms["Ubuntu Desktop (no tools)"], vms["Web Server 1"], vms["Web Server 2"]
     # first use: agile VMs default to Restart, the others to Restart if possible
-    assert editor.priority_boxes[web1.ref].currentData() == RESTART
-    assert editor.priority_boxes[ubuntu.ref].currentData() == BEST_EFFORT
-    restart_item = editor.priority_boxes[ubuntu.ref].model().item(PRIORITIES.index(RESTART))
+    assert editor.priority(web1.ref) == RESTART
+    assert editor.priority(ubuntu.ref) == BEST_EFFORT
+    ubuntu_row = editor.rows[ubuntu.ref]
+    assert editor.text(ubuntu_row, 4) == "No" and "not shared" in editor.tooltip(ubuntu_row, 4)
+    # A VM that is not agile cannot be set to Restart: the entry is disabled, with the reason.
+    combo = edit_priority(qtbot, editor, [ubuntu], RESTART)
+    restart_item = combo.model().item(PRIORITIES.index(RESTART))
     assert not restart_item.isEnabled() and "not shared" in restart_item.toolTip()
-    agile_cell = editor.table.item(editor.vms.index(ubuntu), 4)
-    assert agile_cell.text() == "No" and agile_cell.toolTip()
+    assert editor.priority(ubuntu.ref) == BEST_EFFORT
     # Build the situation the test needs: two protected VMs on xs-demo-01, the rest best effort.
-    protected = {"Web Server 1", "XenApp Server 01"}
+    protected = [vms["Web Server 1"], vms["XenApp Server 01"]]
     for vm in editor.vms:
-        set_priority(editor, vm, RESTART if vm.name in protected else BEST_EFFORT)
+        set_priority(editor, vm, BEST_EFFORT)
+    edit_priority(qtbot, editor, protected, RESTART)  # one choice, every selected row
+    assert [editor.priority(vm.ref) for vm in protected] == [RESTART, RESTART]
+    assert editor.text(editor.rows[web1.ref], 1) == "Restart"
     set_priority(editor, vms["Windows 7 Desktop"], DO_NOT_RESTART)
-    editor.order_boxes[web1.ref].setValue(1)
-    editor.delay_boxes[web1.ref].setValue(20)
+    editor.set_order(web1.ref, 1)
+    editor.set_delay(web1.ref, 20)
     qtbot.waitUntil(lambda: not editor.calculating and editor.maximum is not None, timeout=20000)
     assert editor.maximum >= 1 and editor.failures_to_tolerate() == editor.maximum
     assert editor.status.text().startswith("HA is guaranteed.")

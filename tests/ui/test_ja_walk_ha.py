@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import shiboken6
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemDelegate, QMessageBox
 
 from tests.ui.conftest import connect_via_dialog, message_boxes, wait_dialog
 from tests.ui.test_ja_walk import Walker, japanese, object_names, select  # noqa: F401  (fixture)
-from xencenter_py.model.ha import BEST_EFFORT, PRIORITIES, RESTART
+from xencenter_py.model.ha import BEST_EFFORT, RESTART
 from xencenter_py.ui import ha_commands
 from xencenter_py.ui.dialogs.ha_priorities import HaPrioritiesDialog
 from xencenter_py.ui.dialogs.properties import PropertiesDialog
@@ -64,20 +65,19 @@ def test_ha_in_japanese(qtbot: Any, window: Any, sim_factory: Any, japanese: Non
     qtbot.waitUntil(lambda: wizard.current_page() is wizard.plan_page, timeout=5000)
     editor = wizard.plan_page.editor
     qtbot.waitUntil(lambda: None not in editor.agility.values() and not editor.calculating, timeout=20000)
-    headers = [editor.table.horizontalHeaderItem(i).text() for i in range(editor.table.columnCount())]
+    headers = [editor.model.headerData(i, Qt.Orientation.Horizontal) for i in range(editor.model.columnCount())]
     assert "アジャイル" in headers
-    combo = next(iter(editor.priority_boxes.values()))
+    editor.table.edit(editor.model.index(0, 1))
+    combo = editor.table.indexWidget(editor.model.index(0, 1))
     assert [combo.itemText(i) for i in range(combo.count())] == ["再起動", "可能なら再起動", "再起動しない"]
-    for row in range(editor.table.rowCount()):
-        cell = editor.table.item(row, 4)
-        walker.text("agility", cell.text())
-        walker.text("agility reason", cell.toolTip())
-    for box in editor.priority_boxes.values():
-        walker.text("restart refused", box.model().item(PRIORITIES.index(RESTART)).toolTip())
+    editor.table.closeEditor(combo, QAbstractItemDelegate.EndEditHint.RevertModelCache)
+    for row in range(len(editor.vms)):
+        for column in range(5):
+            if column:  # the first column is the VM's name
+                walker.text("plan cell", editor.text(row, column))
+            walker.text("plan tooltip", editor.tooltip(row, column))
     for vm in editor.vms:  # a plan the demo pool can hold for one failure
-        editor.priority_boxes[vm.ref].setCurrentIndex(
-            PRIORITIES.index(RESTART if vm.name == "Web Server 1" else BEST_EFFORT)
-        )
+        editor.set_priority(vm.ref, RESTART if vm.name == "Web Server 1" else BEST_EFFORT)
     qtbot.waitUntil(lambda: not editor.calculating and editor.maximum is not None, timeout=20000)
     walker.widget(wizard, "wizard plan")
     editor.ntol.setValue(editor.ntol.maximum())
@@ -209,10 +209,10 @@ def test_language_switch_retranslates_the_open_wizard(qtbot: Any, window: Any, s
         labels = [form.itemAt(r, form.ItemRole.LabelRole) for r in range(form.rowCount())]
         assert "保護する VM:" in [item.widget().text() for item in labels if item is not None]
         wizard.back_button.click()
-        assert editor.table.horizontalHeaderItem(4).text() == "アジャイル"
+        assert editor.model.headerData(4, Qt.Orientation.Horizontal) == "アジャイル"
         assert wizard.plan_page.what_if.title() == "サーバーに障害が発生したら?"
         assert window.tabs.tabText(window.tabs.indexOf(window.tab_pages["ha"])) == "高可用性"
     finally:
         switch_language("en")
-    qtbot.waitUntil(lambda: editor.table.horizontalHeaderItem(4).text() == "Agile", timeout=5000)
+    qtbot.waitUntil(lambda: editor.model.headerData(4, Qt.Orientation.Horizontal) == "Agile", timeout=5000)
     wizard.cancel_button.click()

@@ -2,10 +2,12 @@
 one row per VM (restart priority, start order, delay, agility as the pool reports it) and
 the number of server failures to tolerate, with its live maximum and status line.
 
-Agility is asked of the pool (``VM.assert_agile``) in the background; a VM that is not
-agile cannot be set to Restart (the entry is disabled, with the reason). The maximum is
-recomputed (``pool.ha_compute_hypothetical_max_host_failures_to_tolerate``) whenever the
-plan changes; only the latest answer counts.
+Rows come from a table model edited through a delegate (a pool may have thousands of
+VMs, and nothing is built per row); as in XenCenter, an edit applies to every selected row. Agility is asked of the
+pool (``VM.assert_agile``) in the background; a VM that is not agile cannot be set to
+Restart (the entry is disabled, with the reason). The maximum is recomputed
+(``pool.ha_compute_hypothetical_max_host_failures_to_tolerate``) whenever the plan
+changes; only the latest answer counts.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,8 +24,9 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -48,6 +51,93 @@ MAX_ORDER = 9999
 MAX_DELAY = 24 * 3600
 
 COL_VM, COL_PRIORITY, COL_ORDER, COL_DELAY, COL_AGILE = range(5)
+VALUE = Qt.ItemDataRole.UserRole  # a cell's value: the priority string, or the int
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class _PlanDelegate(QStyledItemDelegate):
+    """A priority list (Restart disabled for VMs that are not agile) or a number box."""
+
+    def __init__(self, editor: HaPlanEditor) -> None:
+        super().__init__(editor.table)
+        self.plan = editor
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
+        column = index.column()
+        if column == COL_PRIORITY:
+            combo = QComboBox(parent)
+            combo.setObjectName("haPriorityEditor")
+            for priority in PRIORITIES:
+                combo.addItem(priority_label(priority), priority)
+            refusal = self.plan.restart_refusal(self.plan.ref_at(index.row()))
+            if refusal:
+                model = combo.model()
+                assert isinstance(model, QStandardItemModel)
+                item = model.item(PRIORITIES.index(RESTART))
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+                item.setToolTip(refusal)
+            return combo
+        spin = QSpinBox(parent)
+        spin.setRange(0, MAX_ORDER if column == COL_ORDER else MAX_DELAY)
+        return spin
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
+        value = index.data(VALUE)
+        if isinstance(editor, QComboBox):
+            editor.setCurrentIndex(PRIORITIES.index(value))
+        elif isinstance(editor, QSpinBox):
+            editor.setValue(int(value))
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
+        value: Any = editor.currentData() if isinstance(editor, QComboBox) else editor.value()  # type: ignore[attr-defined]
+        rows = {i.row() for i in self.plan.table.selectionModel().selectedRows()}
+        if index.row() not in rows:
+            rows = {index.row()}
+        self.plan.set_value(sorted(rows), index.column(), value)
+
+
+class _PlanModel(QAbstractTableModel):
+    """The editor's rows as a table model: values and texts computed when painted."""
+
+    def __init__(self, plan: HaPlanEditor) -> None:
+        super().__init__(plan)
+        self.plan = plan
+        self.headers: list[str] = []
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.plan.vms)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 5
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section] if section < len(self.headers) else None
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return base | Qt.ItemFlag.ItemIsEditable if index.column() in (COL_PRIORITY, COL_ORDER, COL_DELAY) else base
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.plan.text(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.plan.tooltip(row, column) or None
+        if role in (VALUE, Qt.ItemDataRole.EditRole):
+            return self.plan.value(row, column)
+        return None
+
+    def set_headers(self, headers: list[str]) -> None:
+        self.headers = headers
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 4)
+
+    def rows_changed(self, first: int, last: int) -> None:
+        self.dataChanged.emit(self.index(first, 0), self.index(last, 4))
 
 
 class HaPlanEditor(Retranslating, QWidget):
@@ -61,6 +151,7 @@ class HaPlanEditor(Retranslating, QWidget):
         self.conn = conn
         pool = conn.cache.pool
         self.vms = protectable_vms(conn.cache)
+        self.rows = {vm.ref: row for row, vm in enumerate(self.vms)}
         self.first_time = not (pool is not None and pool.ha_enabled) and all(
             not vm.get("ha_restart_priority") for vm in self.vms
         )
@@ -71,43 +162,28 @@ class HaPlanEditor(Retranslating, QWidget):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._compute: asyncio.Task[Any] | None = None
 
-        self.table = QTableWidget(len(self.vms), 5)
-        self.table.setObjectName("haPlanTable")
-        self.table.verticalHeader().hide()
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(COL_VM, QHeaderView.ResizeMode.Stretch)
-        self.priority_boxes: dict[str, QComboBox] = {}
-        self.order_boxes: dict[str, QSpinBox] = {}
-        self.delay_boxes: dict[str, QSpinBox] = {}
-        for row, vm in enumerate(self.vms):
+        self._priority: list[str] = []
+        self._order: list[int] = []
+        self._delay: list[int] = []
+        for vm in self.vms:
             settings = VmHaSettings.of(vm)
-            if self.first_time:
-                settings = VmHaSettings(BEST_EFFORT, settings.order, settings.start_delay)
-            name = QTableWidgetItem(vm.name)
-            name.setData(Qt.ItemDataRole.UserRole, vm.ref)
-            self.table.setItem(row, COL_VM, name)
-            combo = QComboBox()
-            combo.setObjectName(f"priority:{vm.name}")
-            for priority in PRIORITIES:
-                combo.addItem("", priority)
-            combo.setCurrentIndex(PRIORITIES.index(settings.priority))
-            combo.currentIndexChanged.connect(lambda _i, r=vm.ref: self._edited(r))
-            self.table.setCellWidget(row, COL_PRIORITY, combo)
-            self.priority_boxes[vm.ref] = combo
-            order = QSpinBox()
-            order.setRange(0, MAX_ORDER)
-            order.setValue(min(settings.order, MAX_ORDER))
-            order.valueChanged.connect(lambda _v, r=vm.ref: self._edited(r))
-            self.table.setCellWidget(row, COL_ORDER, order)
-            self.order_boxes[vm.ref] = order
-            delay = QSpinBox()
-            delay.setRange(0, MAX_DELAY)
-            delay.setValue(min(settings.start_delay, MAX_DELAY))
-            delay.valueChanged.connect(lambda _v, r=vm.ref: self._edited(r))
-            self.table.setCellWidget(row, COL_DELAY, delay)
-            self.delay_boxes[vm.ref] = delay
-            self.table.setItem(row, COL_AGILE, QTableWidgetItem())
+            self._priority.append(BEST_EFFORT if self.first_time else settings.priority)
+            self._order.append(min(settings.order, MAX_ORDER))
+            self._delay.append(min(settings.start_delay, MAX_DELAY))
+        self.model = _PlanModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("haPlanTable")
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.SelectedClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.table.setItemDelegate(_PlanDelegate(self))
+        self.table.horizontalHeader().setSectionResizeMode(COL_VM, QHeaderView.ResizeMode.Stretch)
 
         self.ntol_label = QLabel()
         self.ntol = QSpinBox()
@@ -135,16 +211,27 @@ class HaPlanEditor(Retranslating, QWidget):
         self.retranslate()
 
     # -- reading ------------------------------------------------------------------------------
+    def ref_at(self, row: int) -> str:
+        return self.vms[row].ref
+
+    def value(self, row: int, column: int) -> Any:
+        if column == COL_PRIORITY:
+            return self._priority[row]
+        if column == COL_ORDER:
+            return self._order[row]
+        if column == COL_DELAY:
+            return self._delay[row]
+        return self.vms[row].ref
+
+    def priority(self, ref: str) -> str:
+        return self._priority[self.rows[ref]]
+
     def settings(self) -> dict[str, VmHaSettings]:
         """The plan as the user set it (on first use, rows still awaiting their agility
         check stay Restart if possible)."""
         return {
-            vm.ref: VmHaSettings(
-                str(self.priority_boxes[vm.ref].currentData()),
-                self.order_boxes[vm.ref].value(),
-                self.delay_boxes[vm.ref].value(),
-            )
-            for vm in self.vms
+            vm.ref: VmHaSettings(self._priority[row], self._order[row], self._delay[row])
+            for row, vm in enumerate(self.vms)
         }
 
     def failures_to_tolerate(self) -> int:
@@ -159,6 +246,38 @@ class HaPlanEditor(Retranslating, QWidget):
         for s in self.settings().values():
             out[s.priority] += 1
         return out
+
+    def restart_refusal(self, ref: str) -> str:
+        """Why the VM cannot be set to Restart ("" when it can)."""
+        code = self.agility.get(ref)
+        return agility_reason(code) if code else ""
+
+    # -- editing --------------------------------------------------------------------------------
+    def set_value(self, rows: list[int], column: int, value: Any) -> None:
+        """Set one column of ``rows`` (Restart is skipped for VMs that are not agile)."""
+        values = {COL_PRIORITY: self._priority, COL_ORDER: self._order, COL_DELAY: self._delay}[column]
+        changed = [
+            row
+            for row in rows
+            if values[row] != value
+            and not (column == COL_PRIORITY and value == RESTART and self.restart_refusal(self.ref_at(row)))
+        ]
+        for row in changed:
+            values[row] = value
+            self._touched.add(self.ref_at(row))
+        if changed:
+            self.model.rows_changed(min(changed), max(changed))
+            self.recompute()
+            self.changed.emit()
+
+    def set_priority(self, ref: str, priority: str) -> None:
+        self.set_value([self.rows[ref]], COL_PRIORITY, priority)
+
+    def set_order(self, ref: str, order: int) -> None:
+        self.set_value([self.rows[ref]], COL_ORDER, order)
+
+    def set_delay(self, ref: str, seconds: int) -> None:
+        self.set_value([self.rows[ref]], COL_DELAY, seconds)
 
     # -- the pool's answers -----------------------------------------------------------------------
     def start(self) -> None:
@@ -192,37 +311,12 @@ class HaPlanEditor(Retranslating, QWidget):
 
     def _set_agility(self, ref: str, code: str) -> None:
         self.agility[ref] = code
-        combo = self.priority_boxes[ref]
-        model = combo.model()
-        assert isinstance(model, QStandardItemModel)
-        item = model.item(PRIORITIES.index(RESTART))
-        if code:
-            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
-            item.setToolTip(agility_reason(code))
-            if combo.currentData() == RESTART:
-                combo.setCurrentIndex(PRIORITIES.index(BEST_EFFORT))
-        else:
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEnabled)
-            item.setToolTip("")
-            if self.first_time and ref not in self._touched:
-                combo.blockSignals(True)
-                combo.setCurrentIndex(PRIORITIES.index(RESTART))
-                combo.blockSignals(False)
-        self._show_agility(ref)
-
-    def _show_agility(self, ref: str) -> None:
-        row = next(i for i, vm in enumerate(self.vms) if vm.ref == ref)
-        item = self.table.item(row, COL_AGILE)
-        code = self.agility[ref]
-        if code is None:
-            item.setText(_("Checking..."))
-            item.setToolTip("")
-        elif code:
-            item.setText(_("No"))
-            item.setToolTip(agility_reason(code))
-        else:
-            item.setText(_("Yes"))
-            item.setToolTip("")
+        row = self.rows[ref]
+        if code and self._priority[row] == RESTART:
+            self._priority[row] = BEST_EFFORT  # the seed's rule: at most "restart if possible"
+        elif not code and self.first_time and ref not in self._touched:
+            self._priority[row] = RESTART
+        self.model.rows_changed(row, row)
 
     def recompute(self) -> None:
         """Compute the maximum for the current plan (a newer request replaces an older one)."""
@@ -248,18 +342,33 @@ class HaPlanEditor(Retranslating, QWidget):
         self._show_status()
         self.changed.emit()
 
-    # -- edits ----------------------------------------------------------------------------------
-    def _edited(self, ref: str) -> None:
-        self._touched.add(ref)
-        self.recompute()
-        self.changed.emit()
-
     def _ntol_changed(self) -> None:
         self._ntol_follows_max = False
         self._show_status()
         self.changed.emit()
 
     # -- text -------------------------------------------------------------------------------------
+    def text(self, row: int, column: int) -> str:
+        """What a cell shows, in the active language."""
+        if column == COL_VM:
+            return str(self.vms[row].name)
+        if column == COL_PRIORITY:
+            return priority_label(self._priority[row])
+        if column in (COL_ORDER, COL_DELAY):
+            return str(self.value(row, column))
+        code = self.agility[self.ref_at(row)]
+        return _("Checking...") if code is None else _("No") if code else _("Yes")
+
+    def tooltip(self, row: int, column: int) -> str:
+        """Why Restart is not offered (priority column) or why the VM is not agile."""
+        ref = self.ref_at(row)
+        if column == COL_PRIORITY:
+            return self.restart_refusal(ref)
+        if column == COL_AGILE:
+            code = self.agility[ref]
+            return agility_reason(code) if code else ""
+        return ""
+
     def _show_status(self) -> None:
         if self.calculating:
             self.max_label.setText(_("(calculating...)"))
@@ -271,14 +380,9 @@ class HaPlanEditor(Retranslating, QWidget):
         self.status.setStyleSheet(ERROR_STYLE if warning else OK_STYLE)
 
     def retranslate(self) -> None:
-        self.table.setHorizontalHeaderLabels(
-            [_("VM"), _("Restart priority"), _("Start order"), _("Delay (seconds)"), _("Agile")]
-        )
-        for vm in self.vms:
-            combo = self.priority_boxes[vm.ref]
-            for i, priority in enumerate(PRIORITIES):
-                combo.setItemText(i, priority_label(priority))
-            self._show_agility(vm.ref)
+        self.model.set_headers([_("VM"), _("Restart priority"), _("Start order"), _("Delay (seconds)"), _("Agile")])
+        if self.vms:
+            self.model.rows_changed(0, len(self.vms) - 1)
         self.ntol_label.setText(_("Number of server failures to tolerate:"))
         self._show_status()
 
