@@ -56,6 +56,7 @@ def test_rename_and_tag_update_tree_and_general_tab(qtbot: Any, window: Any, poo
     assert [dialog.page_list.item(i).text() for i in range(dialog.page_list.count())] == [
         "General",
         "CPU and Memory",
+        "Start Options",
         "Home Server",
     ]
     general = dialog.page(GeneralPage)

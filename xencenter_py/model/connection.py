@@ -371,7 +371,8 @@ class Connection:
             candidates = [first]
             # Like XenCenter: search the other members when HA may have moved the coordinator,
             # or once the last address keeps failing.
-            if self._ha_enabled or rounds >= MEMBER_SEARCH_AFTER:
+            pool = self.cache.pool  # the last content seen: HA may have been enabled since the load
+            if self._ha_enabled or (pool is not None and pool.ha_enabled) or rounds >= MEMBER_SEARCH_AFTER:
                 candidates += [m for m in self._members if m != first]
             rounds += 1
             for address in candidates:

@@ -84,6 +84,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "the old address then get HOST_IS_SLAVE). Needs an IPv4 loopback --listen address",
     )
     parser.add_argument(
+        "--edition",
+        choices=("free", "enterprise", "platinum"),
+        help="license every host for this edition (free has no HA); default: as the pool says",
+    )
+    parser.add_argument(
         "--speed", type=float, default=1.0, metavar="FACTOR", help="run operations FACTOR times faster (default 1)"
     )
 
@@ -196,6 +201,10 @@ async def _main(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     gc.set_threshold(100_000, 50, 1000)
+    if args.edition:
+        from xencenter_py.sim.editions import apply_edition
+
+        apply_edition(store, args.edition)
     sim = Simulator(store, speed=args.speed, users=users)
     sim.persistence = persistence
     if args.members:

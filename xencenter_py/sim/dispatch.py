@@ -23,6 +23,9 @@ Handler = Callable[..., Awaitable[Any]]
 
 _CORE: dict[str, Handler] = {}
 
+_EXTENSIONS: dict[str, Message] = {}
+"""``simulator.*`` calls: simulator extensions real XAPI lacks (docs/SIMULATOR-EXTENSIONS.md)."""
+
 # Trailing parameters added in later API versions: older clients may leave them out and
 # xapi fills in these defaults (only the listed names, only as a trailing run).
 OPTIONAL_TRAILING: dict[str, dict[str, Any]] = {
@@ -59,12 +62,37 @@ def core_handler(wire_name: str) -> Handler | None:
     return _CORE.get(wire_name)
 
 
+def extension(
+    name: str, params: tuple[tuple[str, str], ...], result: str = "void", roles: tuple[str, ...] = ("pool-admin",)
+) -> None:
+    """Declare ``simulator.<name>``: a call with a session, typed parameters (datamodel type
+    syntax, e.g. ``"host ref"``) and the roles allowed to make it. Its handler registers
+    with ``@implements("simulator.<name>")`` like any behaviour."""
+    _EXTENSIONS[name] = Message(
+        "simulator",
+        name,
+        (("session_id", SESSION_TYPE), *((p, parse_type(t)) for p, t in params)),
+        parse_type(result),
+        frozenset(roles),
+        False,
+        (),
+    )
+    lookup.cache_clear()
+
+
+def extensions() -> list[str]:
+    """The wire names of every declared ``simulator.*`` call."""
+    return sorted(f"simulator.{name}" for name in _EXTENSIONS)
+
+
 @cache
 def lookup(wire_name: str) -> Message | None:
     """The datamodel message for an exact wire name (``Class.msg`` or ``Class_msg``),
     plus the hidden ``get_all_records_where`` of every database class."""
     dm = load()
     cls_name, dot, msg = wire_name.partition(".")
+    if cls_name == "simulator":
+        return _EXTENSIONS.get(msg)
     if not dot:
         for c in dm.classes:
             if wire_name.startswith(c + "_"):

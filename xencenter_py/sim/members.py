@@ -66,11 +66,12 @@ def assign_addresses(store: Store, coordinator: str, first: str) -> dict[str, st
     return endpoints
 
 
-def answers(store: Store, host: str) -> bool:
-    """Whether a member's address answers at all (a host that is down or gone does not)."""
+def answers(sim: Simulator, host: str) -> bool:
+    """Whether a member's address answers at all (a host that is down, failed or gone does not)."""
     from xencenter_py.sim.behaviours.placement import host_is_live
 
-    return store.exists("host", host) and host_is_live(store, host)
+    store = sim.store
+    return host not in sim.down_hosts and store.exists("host", host) and host_is_live(store, host)
 
 
 def host_is_slave(sim: Simulator) -> XapiError:

@@ -178,7 +178,7 @@ async def handle_root_page(request: web.Request) -> web.Response:
 async def _robust(request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
     """Every failure becomes an HTTP answer; the server itself never goes down."""
     endpoint = _endpoint(request)
-    if endpoint is not None and not members.answers(request.app[SIM_KEY].store, endpoint):
+    if endpoint is not None and not members.answers(request.app[SIM_KEY], endpoint):
         # A member that is down does not answer at all.
         assert request.transport is not None
         request.transport.close()

@@ -71,6 +71,8 @@ class Simulator:
         self.tasks = Tasks(self)
         self.endpoints: dict[str, str] = {}
         """Address → host ref of every member answering on its own address (``--members``)."""
+        self.down_hosts: set[str] = set()
+        """Hosts made to fail (``simulator.fail_host``): their addresses answer nothing."""
         self._handlers: dict[str, Handler | None] = {}
         self._flush_scheduled = False
         self._housekeeper: asyncio.Task[None] | None = None

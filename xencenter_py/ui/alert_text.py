@@ -24,6 +24,7 @@ TITLES: dict[str, LazyString] = {
     "HA_POOL_OVERCOMMITTED": N_("The pool '{object}' can no longer tolerate the configured number of server failures"),
     "HA_HOST_FAILED": N_("Server '{object}' has failed"),
     "HA_HOST_WAS_FENCED": N_("Server '{object}' was fenced"),
+    "HA_PROTECTED_VM_RESTART_FAILED": N_("HA could not restart the protected VM '{object}'"),
     "HA_STATEFILE_LOST": N_("Server '{object}' lost access to the heartbeat SR"),
     "HA_HEARTBEAT_APPROACHING_TIMEOUT": N_("The heartbeat SR of '{object}' is approaching its timeout"),
     "LICENSE_EXPIRES_SOON": N_("The license of '{object}' expires soon"),

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMenu
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model import commands as model_commands
 from xencenter_py.model.connection import ConnectionState
-from xencenter_py.ui import commands, icons
+from xencenter_py.ui import commands, ha_commands, icons
 from xencenter_py.ui.aio import run_dialog, spawn
 from xencenter_py.ui.dialogs.about import AboutDialog
 from xencenter_py.ui.toolbar import MainToolbar
@@ -131,6 +131,7 @@ def build_actions(w: MainWindow) -> None:
     w.start_on_menu = w.host_menus["start_on"][1]
     w.resume_on_menu = w.host_menus["resume_on"][1]
     w.migrate_menu = w.host_menus["migrate"][1]
+    ha_commands.build(w)
 
 
 def _fill(menu: QMenu, items: tuple[Any, ...]) -> None:
@@ -159,7 +160,18 @@ def build_menus(w: MainWindow) -> None:
     p = w.power_actions
     menu("file", w.act_add_server, None, w.act_exit)
     menu("view", *(w.view_options[f] for f in VIEW_OPTIONS), None, w.act_toolbar, None, w.act_refresh)
-    menu("pool", w.act_add_server, w.act_reconnect_as, w.act_disconnect, None, w.act_properties)
+    ha = w.ha_actions
+    menu(
+        "pool",
+        w.act_add_server,
+        w.act_reconnect_as,
+        w.act_disconnect,
+        None,
+        ha["configure"],
+        ha["disable"],
+        None,
+        w.act_properties,
+    )
     w.connect_menu = QMenu(w)
     w.connect_menu.setObjectName("connectMenu")
     _fill(
@@ -278,6 +290,7 @@ def retranslate(w: MainWindow) -> None:
     for act in w.toolbar.actions():
         act.setIconText(without_mnemonic(act.text()))
     w.act_add_server.setIconText(_("Add New Server"))
+    ha_commands.retranslate(w)
     w.act_new_vm.setIconText(_("New VM"))
 
 
@@ -307,6 +320,7 @@ def update_commands(w: MainWindow, conns: list[Any]) -> None:
     w.act_remove_server.setEnabled(bool(conns))
     w.act_connect_all.setEnabled(any(c.state is not ConnectionState.CONNECTED for c in w.manager.connections))
     w.act_disconnect_all.setEnabled(any(c.state is ConnectionState.CONNECTED for c in w.manager.connections))
+    ha_commands.update(w)
     ok, reason = model_commands.can_run("properties", sel)
     tip = without_mnemonic(w.act_properties.text())
     set_action_state(w.act_properties, ok, f"{tip}: {reason}" if not ok and reason else tip, reason)
@@ -370,6 +384,10 @@ def context_menu(w: MainWindow) -> QMenu:
             menu.addSeparator()
             for cid in ("host_reboot", "host_power_on", "host_shutdown"):
                 menu.addAction(w.power_actions[cid])
+            ha_commands.add_host_entries(w, menu)
+        elif kinds == {"pool"}:
+            menu.addSeparator()
+            menu.addAction(w.ha_actions["configure"])
         menu.addSeparator()
         menu.addAction(w.act_properties)
     else:

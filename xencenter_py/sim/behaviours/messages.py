@@ -11,6 +11,7 @@ from typing import Any
 
 from xencenter_py.sim.behaviours.common import now
 from xencenter_py.sim.operations import Call, implements
+from xencenter_py.sim.store import Store
 
 # The API class name of each ``cls`` enum value (message.cls names an object's class).
 _CLASSES = {"Pool": "pool", "Host": "host"}
@@ -55,3 +56,13 @@ async def destroy_many(call: Call, messages: list[str]) -> str:
         if call.store.exists("message", ref):
             call.store.delete("message", ref)
     return ""
+
+
+def alert(store: Store, name: str, priority: int, cls: str, ref: str, body: str) -> str:
+    """Raise an alert about an object as xapi itself does (``cls`` is the message's class
+    name: ``Host``, ``Pool``, ``VM``...)."""
+    obj_uuid = store.get(_CLASSES.get(cls, cls), ref)["uuid"]
+    return store.add(
+        "message",
+        {"name": name, "priority": priority, "cls": cls, "obj_uuid": obj_uuid, "body": body, "timestamp": now()},
+    )

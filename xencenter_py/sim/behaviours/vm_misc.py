@@ -8,7 +8,6 @@ from typing import Any
 
 from xencenter_py.sim.behaviours import allowed_ops
 from xencenter_py.sim.behaviours.allowed_ops import assert_vm_op
-from xencenter_py.sim.behaviours.common import is_null
 from xencenter_py.sim.operations import Call, implements
 
 
@@ -72,20 +71,6 @@ async def copy_bios_strings(call: Call, vm: str, host: str) -> str:
     if rec["bios_strings"]:
         call.fail("VM_BIOS_STRINGS_ALREADY_SET")
     call.store.set("VM", vm, "bios_strings", dict(call.store.get("host", host)["bios_strings"]))
-    return ""
-
-
-@implements("VM.assert_agile")
-async def assert_agile(call: Call, vm: str) -> str:
-    """HA can restart the VM elsewhere only if all its disks are on shared storage."""
-    store = call.store
-    for vbd in store.get("VM", vm)["VBDs"]:
-        rec = store.all("VBD").get(vbd)
-        if rec is None or rec["empty"] or is_null(rec["VDI"]):
-            continue
-        sr = store.get("VDI", rec["VDI"])["SR"]
-        if not store.get("SR", sr)["shared"]:
-            call.fail("HA_CONSTRAINT_VIOLATION_SR_NOT_SHARED", sr)
     return ""
 
 

@@ -408,7 +408,9 @@ def pages_for(obj: Any) -> list[type[Page]]:
     """XenCenter's pages for the object: General for all, CPU/memory and home server for
     VMs and templates (not snapshots)."""
     if isinstance(obj, VM) and not obj.is_snapshot:
-        return [GeneralPage, CpuMemoryPage, HomeServerPage]
+        from xencenter_py.ui.dialogs.vm_start_options import StartOptionsPage
+
+        return [GeneralPage, CpuMemoryPage, StartOptionsPage, HomeServerPage]
     return [GeneralPage]
 
 

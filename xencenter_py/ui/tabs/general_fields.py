@@ -215,7 +215,22 @@ def _vm_sections(vm: Any) -> list[Section]:
     affinity = vm.affinity
     general.append((_("Home Server"), affinity.name if affinity is not None else _("(None)")))
     general.append((_("UUID"), vm.uuid))
-    return [(_("General"), general), _vm_memory_cpu(vm), _vm_boot(vm)]
+    return [(_("General"), general), _vm_memory_cpu(vm), _vm_boot(vm), *vm_ha_sections(vm)]
+
+
+def vm_ha_sections(vm: Any) -> list[Section]:
+    """The High Availability section, shown when the VM's pool has HA on."""
+    from xencenter_py.model.ha import priority_label, priority_of
+
+    pool = vm.cache.pool
+    if pool is None or not pool.ha_enabled or vm.is_snapshot:
+        return []
+    fields = [
+        (_("HA restart priority"), priority_label(priority_of(vm))),
+        (_("Start order"), str(vm.get("order") or 0)),
+        (_("Start delay"), _("{n} seconds").format(n=vm.get("start_delay") or 0)),
+    ]
+    return [(_("High Availability"), fields)]
 
 
 def _vm_boot(vm: Any) -> Section:
