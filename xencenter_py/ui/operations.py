@@ -103,6 +103,13 @@ class OperationHistory(QObject):
                 op.finish(OpState.SUCCEEDED)
 
         op.task = asyncio.ensure_future(runner())
+
+        def ended(task: asyncio.Task[Any]) -> None:
+            # A task cancelled before its first step never runs runner()'s handlers.
+            if task.cancelled() and op.running:
+                op.finish(OpState.CANCELLED)
+
+        op.task.add_done_callback(ended)
         return op
 
     def dismiss(self, op: Operation) -> None:
