@@ -296,3 +296,38 @@ def test_simulation_entries_need_a_simulated_pool(qtbot: Any, aloop: Any, englis
     assert ha_commands.simulator_calls(conn) is None  # asked in the background
     qtbot.waitUntil(lambda: ha_commands.simulator_calls(conn) is not None, timeout=5000)
     assert ha_commands.simulator_calls(conn) == set()
+
+
+def test_intro_warns_about_broken_shared_srs_and_the_scan_says_why(
+    qtbot: Any, window: Any, sim_factory: Any, run: Any
+) -> None:
+    sim = sim_factory("--seed", "demo", "--speed", "400")
+    conn = connect_via_dialog(qtbot, window, sim.url, sim.password)
+    from xencenter_py.xapi.errors import Failure
+
+    async def unplug_one() -> Any:
+        """Detach one shared SR from one server (one whose disks no VM there uses)."""
+        for sr in conn.cache.all("SR"):
+            if not sr.is_shared or sr.is_iso or sr.name == "NFS virtual disk storage":
+                continue
+            for pbd in sr.pbds:
+                try:
+                    await conn.call("PBD.unplug", pbd.ref)
+                except Failure:
+                    continue
+                return sr
+        raise AssertionError("no PBD could be unplugged")
+
+    sr = run(unplug_one())
+    qtbot.waitUntil(lambda: sr.is_broken(), timeout=5000)
+    select(window, qtbot, lambda n: n.kind == "pool")
+    window.ha_actions["configure"].trigger()
+    wizard = wait_dialog(qtbot, ConfigureHaWizard)
+    assert wizard.intro.warning.isVisible() and sr.name in wizard.intro.warning.text()
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: wizard.current_page() is wizard.sr_page, timeout=15000)
+    table = wizard.sr_page.table
+    rows = {table.item(r, 0).text(): table.item(r, 2).text() for r in range(table.rowCount())}
+    assert rows[sr.name] == "Detached"
+    assert rows["NFS virtual disk storage"] == ""
+    wizard.cancel_button.click()

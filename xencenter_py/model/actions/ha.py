@@ -223,9 +223,7 @@ class WhatIf:
         return all(r.host for r in self.restarts if r.priority == RESTART)
 
 
-async def what_if(
-    conn: Any, failed_hosts: Iterable[str], settings: dict[str, VmHaSettings] | None = None
-) -> WhatIf:
+async def what_if(conn: Any, failed_hosts: Iterable[str], settings: dict[str, VmHaSettings] | None = None) -> WhatIf:
     """Ask the pool where the VMs of ``failed_hosts`` would restart
     (``pool.ha_compute_vm_failover_plan``, placing by the pool's free memory), with the
     pool's priorities or the planned ``settings`` (the wizard's, before they are applied)."""
