@@ -27,7 +27,11 @@ def figures(record: dict[str, Any]) -> tuple[int, int]:
 
 
 def test_ordinary_vms_stop_for_150_to_2000_ms(x: Any) -> None:
-    for name, target in (("Web Server 1", "xs-demo-03"), ("XenApp Server 01", "xs-demo-03"), ("Dev Server", "xs-demo-01")):
+    for name, target in (
+        ("Web Server 1", "xs-demo-03"),
+        ("XenApp Server 01", "xs-demo-03"),
+        ("Dev Server", "xs-demo-01"),
+    ):
         record = migrate(x, name, target)
         downtime, rounds = figures(record)
         assert 150 <= downtime <= 2000, (name, downtime)

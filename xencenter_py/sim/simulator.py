@@ -69,6 +69,8 @@ class Simulator:
         self.events = Events(self)
         self.tasks = Tasks(self)
         self.endpoints: dict[str, str] = {}
+        self.url = ""
+        """The URL the simulator serves (set once it listens), for other pools to reach it."""
         """Address → host ref of every member answering on its own address (``--members``)."""
         self._handlers: dict[str, Handler | None] = {}
         self._flush_scheduled = False

@@ -71,29 +71,29 @@ def migration_plan(store: Store, vm: str) -> xenmotion.MigrationPlan:
     return xenmotion.plan(vm_target(rec), rate, settings(store).link_mbit)
 
 
-def _phase(call: Call, values: dict[str, str]) -> None:
+def record_phase(call: Call, values: dict[str, str]) -> None:
     if call.task and call.store.exists("task", call.task):
         other = call.store.get("task", call.task)["other_config"]
         call.store.set("task", call.task, "other_config", {**other, **values})
 
 
-async def _live_copy(call: Call, vm: str, lo: float, hi: float, record: bool) -> None:
+async def live_copy(call: Call, vm: str, lo: float, hi: float, record: bool) -> None:
     """Pre-copy rounds then stop-and-copy, with task progress from ``lo`` to ``hi`` by bytes."""
     steps = migration_plan(call.store, vm)
     total = sum(steps.rounds) + steps.final_bytes or 1
     done = 0
     for n, size in enumerate(steps.rounds, start=1):
         if record:
-            _phase(call, {PHASE_KEY: f"precopy:{n}"})
+            record_phase(call, {PHASE_KEY: f"precopy:{n}"})
         start = lo + (hi - lo) * done / total
         done += size
         await work(call, size / steps.link, start, lo + (hi - lo) * done / total, 1)
     call.allow_cancel(False)
     if record:
-        _phase(call, {PHASE_KEY: "stop-and-copy"})
+        record_phase(call, {PHASE_KEY: "stop-and-copy"})
     await call.step(steps.downtime_seconds, hi)
     if record:
-        _phase(
+        record_phase(
             call,
             {
                 PHASE_KEY: "resumed",
@@ -116,13 +116,13 @@ async def migrate(
     lo, hi = span
     async with in_progress(call, "VM", vm, "pool_migrate"):
         if record:
-            _phase(call, {PHASE_KEY: "reservation"})
+            record_phase(call, {PHASE_KEY: "reservation"})
         if host != source:
             store.set("VM", vm, "scheduled_to_be_resident_on", host)
             refresh_host_memory(store, host)
         call.allow_cancel(True)
         try:
-            await _live_copy(call, vm, lo + (hi - lo) * 0.02, lo + (hi - lo) * 0.99, record)
+            await live_copy(call, vm, lo + (hi - lo) * 0.02, lo + (hi - lo) * 0.99, record)
         except XapiError:
             store.set("VM", vm, "scheduled_to_be_resident_on", NULL_REF)
             refresh_host_memory(store, host)
