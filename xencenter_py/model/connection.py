@@ -405,9 +405,16 @@ class Connection:
         """Call an API method on this pool (the session is added for you)."""
         return await self._require_session().call(method, *args)
 
-    async def run_task(self, method: str, *args: Any, progress: Callable[[float], None] | None = None) -> Any:
-        """Run ``method`` as a task, reporting progress; cancelling the await cancels the task."""
-        return await self._require_session().run_task(method, *args, progress=progress)
+    async def run_task(
+        self,
+        method: str,
+        *args: Any,
+        progress: Callable[[float], None] | None = None,
+        finished: Callable[[dict[str, Any]], None] | None = None,
+    ) -> Any:
+        """Run ``method`` as a task, reporting progress (and the final task record to
+        ``finished``); cancelling the await cancels the task."""
+        return await self._require_session().run_task(method, *args, progress=progress, finished=finished)
 
     def can_call(self, method: str) -> bool:
         """Whether the session's RBAC permissions allow ``method`` (e.g. ``VM.start``)."""
