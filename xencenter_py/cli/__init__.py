@@ -20,6 +20,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("xencenter_py.ui.app", "open the console (the default)"),
     "sim": ("xencenter_py.sim.cli", "run a simulated XenServer pool"),
     "tree": ("xencenter_py.cli.tree", "print a pool's navigation tree"),
+    "vm": ("xencenter_py.cli.vm", "VM commands"),
+    "host": ("xencenter_py.cli.host", "server commands"),
+    "sr": ("xencenter_py.cli.sr", "storage repository commands"),
 }
 
 

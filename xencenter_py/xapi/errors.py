@@ -46,6 +46,11 @@ class Failure(XapiClientError):
                 return render(self)
             except (ValueError, IndexError):
                 pass  # unexpected parameters: fall back to the raw form below
+        if self.code.startswith("SR_BACKEND_FAILURE") and len(self.params) > 1 and self.params[1]:
+            # The storage driver's own sentence, as XenCenter shows it (drivers speak English).
+            return _("The storage driver reported an error: {detail} ({code})").format(
+                detail=self.params[1].strip(), code=self.code
+            )
         if not self.params:
             return _("The server reported an error: {code}").format(code=self.code)
         return _("The server reported an error: {code} ({params})").format(

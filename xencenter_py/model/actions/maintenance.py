@@ -98,7 +98,10 @@ async def enter(
                 await conn.run_task("VM.suspend", vm)
                 stopped[SUSPENDED].append(vms[vm].uuid)
             else:
-                await conn.run_task("VM.clean_shutdown", vm)
+                try:
+                    await conn.run_task("VM.clean_shutdown", vm)
+                except Failure:  # no guest tools: XenCenter forces it
+                    await conn.run_task("VM.hard_shutdown", vm)
                 stopped[HALTED].append(vms[vm].uuid)
             report((i + 1) / len(choices))
         migrating = [
