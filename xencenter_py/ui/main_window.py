@@ -109,6 +109,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
     view_options: dict[str, QAction]
     power_actions: dict[str, QAction]
     host_menus: dict[str, tuple[commands.PowerCommand, QMenu, Any]]
+    motion_actions: dict[str, QAction]  # set by motion_menu.install
     start_on_menu: QMenu
     resume_on_menu: QMenu
     migrate_menu: QMenu

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMenu, QToolBar
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model import commands as model_commands
 from xencenter_py.model.connection import ConnectionState
-from xencenter_py.ui import commands, icons
+from xencenter_py.ui import commands, icons, motion_menu
 from xencenter_py.ui.aio import run_dialog, spawn
 from xencenter_py.ui.dialogs.about import AboutDialog
 
@@ -198,6 +198,7 @@ def build_menus(w: MainWindow) -> None:
     menu("templates", w.act_new_vm, None, w.act_properties)
     menu("tools", w.act_options)
     menu("help", w.act_about)
+    motion_menu.install(w)
 
 
 def build_toolbar(w: MainWindow) -> None:
@@ -274,6 +275,7 @@ def retranslate(w: MainWindow) -> None:
         m.menuAction().setToolTip(without_mnemonic(m.title()))
     for command, host_menu, _check in w.host_menus.values():
         host_menu.setTitle(str(command.text))
+    motion_menu.retranslate(w)
     for cmd in _power_commands():
         w.power_actions[cmd.id].setText(str(cmd.text))
     for act in w.toolbar.actions():
@@ -308,6 +310,7 @@ def update_commands(w: MainWindow, conns: list[Any]) -> None:
     w.act_remove_server.setEnabled(bool(conns))
     w.act_connect_all.setEnabled(any(c.state is not ConnectionState.CONNECTED for c in w.manager.connections))
     w.act_disconnect_all.setEnabled(any(c.state is ConnectionState.CONNECTED for c in w.manager.connections))
+    motion_menu.update(w)
     ok, reason = model_commands.can_run("properties", sel)
     tip = without_mnemonic(w.act_properties.text())
     set_action_state(w.act_properties, ok, f"{tip}: {reason}" if not ok and reason else tip, reason)
@@ -361,6 +364,7 @@ def context_menu(w: MainWindow) -> QMenu:
         for host_menu in (w.resume_on_menu, w.migrate_menu, w.start_on_menu):
             if host_menu.isEnabled():
                 menu.addMenu(host_menu)
+        menu.addActions(motion_menu.context_actions(w, kinds))
         menu.addSeparator()
         menu.addAction(w.act_properties)
     elif kinds <= {"host", "pool", "connection"}:
@@ -371,8 +375,10 @@ def context_menu(w: MainWindow) -> QMenu:
             menu.addSeparator()
             for cid in ("host_reboot", "host_power_on", "host_shutdown"):
                 menu.addAction(w.power_actions[cid])
+        menu.addActions(motion_menu.context_actions(w, kinds))
         menu.addSeparator()
         menu.addAction(w.act_properties)
     else:
+        menu.addActions(motion_menu.context_actions(w, kinds))
         menu.addAction(w.act_properties)
     return menu
