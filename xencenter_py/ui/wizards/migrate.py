@@ -307,6 +307,8 @@ class MigrateSummaryPage(SummaryPage):
         self.vm = vm
         self.load: float | None = None
         self.prediction: migrate.Prediction | None = None
+        self._predicting = False
+        self.outcome: migrate.Outcome | None = None
         self.prediction_label = QLabel()
         self.progress = QProgressBar()
         self.result = QLabel()
@@ -317,9 +319,13 @@ class MigrateSummaryPage(SummaryPage):
         self.prediction_label.setObjectName("migratePrediction")
         self.prediction_label.setWordWrap(True)
         if self.vm.is_running:
-            self.prediction_label.setText(_("Checking the VM's recent activity..."))
             self.form.addRow(_("Prediction:"), self.prediction_label)
-            spawn(self._predict())
+            if self.prediction is not None:
+                self.prediction_label.setText(self.prediction_text())
+            elif not self._predicting:
+                self._predicting = True
+                self.prediction_label.setText(_("Checking the VM's recent activity..."))
+                spawn(self._predict())
         self.progress = QProgressBar()
         self.progress.setObjectName("migrateProgress")
         self.progress.hide()
@@ -328,9 +334,14 @@ class MigrateSummaryPage(SummaryPage):
         self.result.setWordWrap(True)
         self.form.addRow(self.progress)
         self.form.addRow(self.result)
+        if self.outcome is not None:
+            self.show_outcome(self.outcome)
 
     async def _predict(self) -> None:
-        self.load = await migrate.recent_cpu_load(self.vm)
+        try:
+            self.load = await migrate.recent_cpu_load(self.vm)
+        finally:
+            self._predicting = False
         load = self.load if self.load is not None else ASSUMED_LOAD
         memory = self.vm.memory_actual or self.vm.memory_static_max
         self.prediction = migrate.predict(memory, self.vm.vcpus, load)
@@ -361,6 +372,7 @@ class MigrateSummaryPage(SummaryPage):
         return text
 
     def show_outcome(self, outcome: migrate.Outcome) -> None:
+        self.outcome = outcome
         parts = [_("Migrated in {duration}.").format(duration=format_duration(outcome.seconds))]
         if outcome.downtime_ms is not None:
             predicted = self.prediction.downtime_ms if self.prediction else None
