@@ -49,10 +49,10 @@ def kind_name(kind: str) -> str:
 
 def default_name(kind: str) -> str:
     return {
-        "nfs": _("NFS virtual disk storage"),
-        "iscsi": _("iSCSI virtual disk storage"),
-        "hba": _("Hardware HBA virtual disk storage"),
-        "smb": _("SMB virtual disk storage"),
+        "nfs": _("NFS storage"),
+        "iscsi": _("iSCSI storage"),
+        "hba": _("Hardware HBA storage"),
+        "smb": _("SMB storage"),
         "cifs_iso": _("CIFS ISO library"),
         "nfs_iso": _("NFS ISO library"),
     }[kind]
