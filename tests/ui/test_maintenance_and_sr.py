@@ -122,7 +122,7 @@ def test_new_sr_for_every_type(qtbot: Any, window: Any, pool: SimProcess) -> Non
     assert wizard.types.buttons["iscsi"].isChecked()  # XenCenter's default
     to_location(qtbot, wizard, "nfs", "My NFS")
     scan(qtbot, wizard, "no-such-filer.localhost:/vol")
-    assert "Incorrect DNS name" in wizard.location.status.text() and not wizard.next_button.isEnabled()
+    assert "could not be resolved" in wizard.location.status.text() and not wizard.next_button.isEnabled()
     scan(qtbot, wizard, "filer.storage.localhost")
     assert wizard.location.choice.currentText() == "/vol/xenserver"
     assert results(wizard) == ["Create a new SR"]

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from tests.conftest import SimProcess
 from tests.ui.conftest import connect_via_dialog, wait_dialog
 from tests.ui.test_main_window import select
+from xencenter_py.i18n import gettext as _
 from xencenter_py.ui.wizards.migrate import MigrateWizard
 
 
@@ -31,10 +32,11 @@ def open_wizard(qtbot: Any, window: Any, vm_name: str) -> MigrateWizard:
 def destination_rows(qtbot: Any, wizard: MigrateWizard) -> dict[str, tuple[str, bool]]:
     """Server name -> (verdict, selectable) once every verdict is in."""
     tree = wizard.destination.tree
+    checking = _("Checking...")
     qtbot.waitUntil(
         lambda: (
             tree.topLevelItemCount()
-            and all(tree.topLevelItem(i).text(2) != "Checking..." for i in range(tree.topLevelItemCount()))
+            and all(tree.topLevelItem(i).text(2) != checking for i in range(tree.topLevelItemCount()))
         ),
         timeout=20000,
     )
@@ -61,8 +63,9 @@ def next_page(qtbot: Any, wizard: MigrateWizard, page: Any) -> None:
 def finish(qtbot: Any, wizard: MigrateWizard) -> None:
     assert wizard.finish_button.isEnabled()
     wizard.finish_button.click()
-    qtbot.waitUntil(lambda: wizard.outcome is not None or wizard.error.isVisible(), timeout=60000)
+    qtbot.waitUntil(lambda: not wizard.busy, timeout=60000)
     assert wizard.outcome is not None, wizard.error.text()
+    assert wizard.cancel_button.objectName() == "wizardClose" and not wizard.finish_button.isVisible()
 
 
 def test_migrate_inside_the_pool_with_prediction_and_measured_figures(

@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -260,6 +261,8 @@ class Wizard(Retranslating, QDialog):
         self._busy = task
 
         def done(t: asyncio.Task[Any]) -> None:
+            if not shiboken6.isValid(self):  # closed (and deleted) as the step ended
+                return
             if t.cancelled():
                 self.set_error(_("Canceled."))
             elif t.exception() is not None:

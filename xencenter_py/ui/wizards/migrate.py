@@ -469,7 +469,7 @@ class MigrateWizard(Wizard):
         return result
 
     def _cancel(self) -> None:
-        if self.outcome is not None:
+        if self.outcome is not None and not self.busy:
             self.accept()
             return
         super()._cancel()
