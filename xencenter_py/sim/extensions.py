@@ -16,6 +16,8 @@ _DECLARATIONS: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
     "set_vm_workload": ((("vm", "VM ref"), ("load", "float")), "void"),
     "set_migration_bandwidth": ((("mbit_per_s", "float"),), "void"),
     "receive_vm": ((("payload", "string"), ("check_only", "bool")), "VM ref"),
+    "accept_member": ((("payload", "string"), ("force", "bool")), "void"),
+    "leave_pool": ((), "void"),
 }
 
 
