@@ -9,6 +9,8 @@ import subprocess
 import sys
 from typing import Any
 
+import XenAPI
+
 from tests.conftest import PASSWORD
 
 
@@ -83,3 +85,23 @@ def test_sr_probe_and_create(sim_factory: Any) -> None:
         "--reattach", "8f5a2b3c-0d4e-4f6a-9b1c-2d3e4f5a6b7c", "--server", pool.url,
     )  # fmt: skip
     assert back.returncode == 0 and back.stdout.splitlines()[-1] == "8f5a2b3c-0d4e-4f6a-9b1c-2d3e4f5a6b7c"
+
+
+def test_pool_join_and_eject(sim_factory: Any) -> None:
+    pool = sim_factory("--seed", "demo", "--speed", "200")
+    lab = sim_factory("--seed", "standalone", "--speed", "200")
+    refused = cli("pool", "join", "--server", lab.url, "--coordinator", pool.url)
+    assert refused.returncode == 1 and "running or suspended VMs" in refused.stderr
+    session = XenAPI.Session(lab.url)
+    session.xenapi.login_with_password("root", PASSWORD, "2.21", "test")
+    for vm in session.xenapi.VM.get_all():
+        if session.xenapi.VM.get_power_state(vm) == "Running" and not session.xenapi.VM.get_is_control_domain(vm):
+            session.xenapi.VM.hard_shutdown(vm)
+    session.xenapi.session.logout()
+    joined = cli("pool", "join", "--server", lab.url, "--coordinator", pool.url)
+    assert joined.returncode == 0, joined.stderr
+    assert "licence" in joined.stdout and "joined the pool 'Demo Pool'" in joined.stdout
+    assert "xenserver-lab\thost" in cli("tree", "--server", pool.url).stdout
+    ejected = cli("pool", "eject", "xenserver-lab", "--server", pool.url)
+    assert ejected.returncode == 0, ejected.stderr
+    assert "xenserver-lab" not in cli("tree", "--server", pool.url).stdout

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "vm": ("xencenter_py.cli.vm", "VM commands"),
     "host": ("xencenter_py.cli.host", "server commands"),
     "sr": ("xencenter_py.cli.sr", "storage repository commands"),
+    "pool": ("xencenter_py.cli.pool", "pool commands"),
 }
 
 

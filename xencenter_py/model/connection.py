@@ -153,6 +153,12 @@ class Connection:
         return str(err) or type(err).__name__
 
     @property
+    def password(self) -> str:
+        """The password of this connection's login (memory only): ``pool.join`` needs the
+        coordinator's credentials, as XenCenter passes them."""
+        return self._password
+
+    @property
     def friendly_name(self) -> str:
         """Pool name, else the coordinator's name, else the name given or the address."""
         pool = self.cache.pool
