@@ -130,3 +130,37 @@ def can_set_default_sr(objs: Sequence[Any]) -> Verdict:
     if sr.is_iso or not sr.has_size or sr.is_detached:
         return False, _("VM disks cannot be placed on this storage repository")
     return True, ""
+
+
+def can_new_pool(objs: Sequence[Any]) -> Verdict:
+    """New Pool...: always offered; the dialog lists the connected standalone servers."""
+    return True, ""
+
+
+def can_remove_from_pool(objs: Sequence[Any]) -> Verdict:
+    host = _one(objs, Host)
+    if host is None:
+        return False, _("Select a single server")
+    ok, reason = _connected(host)
+    if not ok:
+        return ok, reason
+    if len(host.cache.all("host")) < 2:
+        return False, _("The server is not in a pool")
+    if host.is_coordinator:
+        return False, _("The pool coordinator cannot be removed from the pool")
+    if any(vm.is_running or vm.power_state == "Paused" for vm in host.resident_vms if not vm.is_control_domain):
+        return False, _("VMs are running on the server")
+    return True, ""
+
+
+def can_add_to_pool(objs: Sequence[Any]) -> Verdict:
+    """Add to Pool: one standalone server (its connection has just this host)."""
+    host = _one(objs, Host)
+    if host is None:
+        return False, _("Select a single server")
+    ok, reason = _connected(host)
+    if not ok:
+        return ok, reason
+    if len(host.cache.all("host")) != 1:
+        return False, _("The server is already in a pool")
+    return True, ""

@@ -24,7 +24,7 @@ from xencenter_py.i18n import gettext as _
 from xencenter_py.model import commands as model_commands
 from xencenter_py.model.connection import ConnectionState
 from xencenter_py.model.tree import NavigationTree, TreeOptions, TreeView
-from xencenter_py.ui import commands, config, gc_policy, icons, menus
+from xencenter_py.ui import commands, config, gc_policy, icons, menus, motion_menu
 from xencenter_py.ui.aio import spawn
 from xencenter_py.ui.connections import ConnectionManager
 from xencenter_py.ui.events_view import AlertsPage, EventsPage
@@ -110,6 +110,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
     power_actions: dict[str, QAction]
     host_menus: dict[str, tuple[commands.PowerCommand, QMenu, Any]]
     motion_actions: dict[str, QAction]  # set by motion_menu.install
+    add_to_pool_menu: QMenu
     start_on_menu: QMenu
     resume_on_menu: QMenu
     migrate_menu: QMenu
@@ -386,7 +387,10 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
 
     # -- drag and drop (the tree's DropHandler) -------------------------------------------------------
     def can_drop(self, nodes: list[Any], target: Any) -> tuple[bool, str]:
-        """A VM dropped on a server (or on anything under it) migrates there."""
+        """A VM dropped on a server (or on anything under it) migrates there; a standalone
+        server dropped on a pool joins it."""
+        if nodes and all(n.kind == "host" for n in nodes):
+            return motion_menu.can_drop_servers(nodes, target)
         host_node = target
         while host_node is not None and host_node.kind != "host":
             host_node = host_node.parent
@@ -406,6 +410,9 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
             self.statusBar().clearMessage()
 
     def drop(self, nodes: list[Any], target: Any) -> None:
+        if all(n.kind == "host" for n in nodes):
+            motion_menu.drop_servers(self, nodes, target)
+            return
         host_node = target
         while host_node.kind != "host":
             host_node = host_node.parent

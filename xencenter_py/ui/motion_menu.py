@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
 
 from xencenter_py.i18n import N_, LazyString
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model import motion_rules as rules
 from xencenter_py.model.actions import maintenance
+from xencenter_py.model.actions import pool as pool_actions
 from xencenter_py.model.actions import sr as sr_actions
 from xencenter_py.ui.aio import ask, run_dialog, show_error, spawn
 from xencenter_py.ui.operations import OpState
@@ -95,6 +97,55 @@ async def _new_sr(w: MainWindow) -> None:
     wizard.open()
 
 
+async def _new_pool(w: MainWindow) -> None:
+    from xencenter_py.ui.dialogs.new_pool import NewPoolDialog
+
+    dialog = NewPoolDialog(list(w.manager.connections), w)
+    accepted = await run_dialog(dialog) == dialog.DialogCode.Accepted
+    coordinator, members, name = dialog.chosen_coordinator(), dialog.chosen_members(), dialog.name.text()
+    description = dialog.description.text()
+    dialog.deleteLater()
+    if not accepted or coordinator is None:
+        return
+
+    async def work(progress: Any) -> None:
+        await pool_actions.new_pool(coordinator, members, name, description, lambda f, _t="": progress(f))
+        for member in members:  # now reached through the pool's connection, as in XenCenter
+            await w.manager.remove(member)
+
+    _operation(w, _("Creating pool '{name}'").format(name=name.strip()), coordinator, work)
+
+
+async def add_to_pool(w: MainWindow, server: Any, pool: Any) -> None:
+    """Confirm (with the licence warning when there is one), then join ``server`` to ``pool``."""
+    text = _("Are you sure you want to add '{server}' to the pool '{pool}'?").format(
+        server=server.friendly_name, pool=pool.friendly_name
+    )
+    warning = pool_actions.licence_warning(server, pool)
+    if not await ask(w, _("Add Server to Pool"), f"{text}\n\n{warning}" if warning else text):
+        return
+
+    async def work(progress: Any) -> None:
+        await pool_actions.add_server(server, pool, lambda f, _t="": progress(f))
+        await w.manager.remove(server)
+
+    title = _("Adding '{server}' to pool '{pool}'").format(server=server.friendly_name, pool=pool.friendly_name)
+    _operation(w, title, pool, work)
+
+
+async def _remove_from_pool(w: MainWindow) -> None:
+    host = w.selection[0]
+    text = _(
+        "Removing '{name}' from the pool will permanently delete the VMs on its local storage, and the server "
+        "will restart as a standalone server. Are you sure you want to remove it?"
+    ).format(name=host.name)
+    if not await ask(w, _("Remove Server from Pool"), text, warning=True):
+        return
+    conn = host.connection
+    title = _("Removing '{name}' from the pool").format(name=host.name)
+    _operation(w, title, conn, lambda progress: pool_actions.remove_server(conn, host, lambda f, _t="": progress(f)))
+
+
 def _sr_command(
     confirm: tuple[LazyString, LazyString] | None, title: LazyString, action: Callable[..., Awaitable[None]]
 ) -> Callable[[MainWindow], Awaitable[None]]:
@@ -125,6 +176,10 @@ COMMANDS: tuple[MotionCommand, ...] = (
         "exit_maintenance", "server", N_("E&xit Maintenance Mode"), rules.can_exit_maintenance, _exit_maintenance
     ),
     MotionCommand("new_sr", "storage", N_("&New SR..."), rules.can_new_sr, _new_sr),
+    MotionCommand("new_pool", "pool", N_("&New Pool..."), rules.can_new_pool, _new_pool),
+    MotionCommand(
+        "remove_from_pool", "server", N_("Remove Server from &Pool..."), rules.can_remove_from_pool, _remove_from_pool
+    ),
     MotionCommand(
         "repair_sr",
         "storage",
@@ -207,15 +262,68 @@ def install(w: MainWindow) -> None:
         menu.insertAction(first, act) if command.menu in ("storage", "vm") and first else menu.addAction(act)
         w.motion_actions[command.id] = act
 
+    w.add_to_pool_menu = QMenu(w)
+    w.add_to_pool_menu.setObjectName("addToPoolMenu")
+    w.add_to_pool_menu.setToolTipsVisible(True)
+    w.add_to_pool_menu.aboutToShow.connect(lambda: fill_add_to_pool(w))
+    server_menu = w.menus["server"]
+    server_menu.insertMenu(w.motion_actions["remove_from_pool"], w.add_to_pool_menu)
+
+
+def fill_add_to_pool(w: MainWindow) -> None:
+    """The pools the selected standalone server could join, each with XenCenter's verdict."""
+    menu = w.add_to_pool_menu
+    menu.clear()
+    if not rules.can_add_to_pool(w.selection)[0]:
+        return
+    server = w.selection[0].connection
+    for pool in w.manager.connections:
+        if pool is server or not pool.is_connected or pool.cache.pool is None:
+            continue
+        problem = pool_actions.join_problem(server, pool)
+        act = menu.addAction(pool.friendly_name if not problem else f"{pool.friendly_name} ({problem})")
+        act.setObjectName(f"addToPool:{pool.friendly_name}")
+        act.setEnabled(not problem)
+        act.triggered.connect(lambda _c=False, p=pool: spawn(add_to_pool(w, server, p), w))
+    menu.addSeparator()
+    menu.addAction(w.motion_actions["new_pool"])
+
+
+def can_drop_servers(nodes: list[Any], target: Any) -> tuple[bool, str]:
+    """A standalone server dropped on a pool (or anything in it) joins that pool."""
+    pool_node = target
+    while pool_node is not None and pool_node.kind != "pool":
+        pool_node = pool_node.parent
+    servers = [n.obj for n in nodes]
+    if pool_node is None or len(servers) != 1 or not rules.can_add_to_pool(servers)[0]:
+        return False, ""
+    server, pool = servers[0].connection, pool_node.connection
+    problem = pool_actions.join_problem(server, pool)
+    if problem:
+        return False, problem
+    return True, _("Add '{server}' to pool '{pool}'").format(server=server.friendly_name, pool=pool.friendly_name)
+
+
+def drop_servers(w: MainWindow, nodes: list[Any], target: Any) -> None:
+    pool_node = target
+    while pool_node.kind != "pool":
+        pool_node = pool_node.parent
+    spawn(add_to_pool(w, nodes[0].obj.connection, pool_node.connection), w)
+
 
 def retranslate(w: MainWindow) -> None:
     for command in COMMANDS:
         w.motion_actions[command.id].setText(str(command.text))
+    w.add_to_pool_menu.setTitle(_("Add to P&ool"))
 
 
 def update(w: MainWindow) -> None:
     from xencenter_py.ui.menus import set_action_state, without_mnemonic
 
+    ok, reason = rules.can_add_to_pool(w.selection)
+    w.add_to_pool_menu.setEnabled(ok)
+    tip = without_mnemonic(w.add_to_pool_menu.title())
+    set_action_state(w.add_to_pool_menu.menuAction(), ok, f"{tip}: {reason}" if not ok and reason else tip, reason)
     for command in COMMANDS:
         ok, reason = command.check(w.selection)
         tip = without_mnemonic(str(command.text))
