@@ -17,6 +17,7 @@ from tests.ui.test_main_window import select
 from tests.ui.test_migrate_wizard import choose, destination_rows, finish
 from xencenter_py.i18n.qt import switch_language
 from xencenter_py.ui.dialogs.maintenance import EnterMaintenanceDialog
+from xencenter_py.ui.dialogs.new_pool import NewPoolDialog
 from xencenter_py.ui.wizards.migrate import MigrateWizard
 from xencenter_py.ui.wizards.new_sr import NewSRWizard
 
@@ -110,7 +111,14 @@ def test_motion_surfaces_in_japanese(qtbot: Any, window: Any, sim_factory: Any, 
             walker.widget(wizard, f"new sr[{kind} summary]")
         wizard.reject()
 
-    # SR confirmations.
+    # New Pool (no standalone server is connected: an empty choice, Create disabled).
+    window.motion_actions["new_pool"].trigger()
+    dialog = wait_dialog(qtbot, NewPoolDialog)
+    walker.widget(dialog, "new pool")
+    assert not dialog.create.isEnabled()
+    dialog.reject()
+
+    # SR menus.
     conn_sr = next(sr for sr in conn.cache.all("SR") if sr.is_iso and sr.is_shared and not sr.is_tools_sr)
     select(window, qtbot, conn_sr.name)
     for menu in window.menus.values():
