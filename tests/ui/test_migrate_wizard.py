@@ -158,3 +158,24 @@ def test_move_to_the_standalone_server(qtbot: Any, window: Any, pool: SimProcess
     )
     pool_conn = next(c for c in window.manager.connections if c is not lab_conn)
     qtbot.waitUntil(lambda: not any(v.name == "Web Server 1" for v in pool_conn.cache.all("VM")), timeout=15000)
+
+
+def test_move_a_halted_vm_off_local_storage(qtbot: Any, window: Any, pool: SimProcess) -> None:
+    connect_via_dialog(qtbot, window, pool.url, pool.password)
+    vm = select(window, qtbot, "CentOS 7 Test").obj
+    wizard = open_wizard(qtbot, window, "CentOS 7 Test")
+    assert wizard.windowTitle() == "Move VM 'CentOS 7 Test'"
+    rows = destination_rows(qtbot, wizard)
+    assert rows["xs-demo-02"] == ("OK", True), rows
+    choose(wizard, "xs-demo-02")
+    next_page(qtbot, wizard, wizard.storage)
+    (combo,) = wizard.storage.combos.values()
+    combo.setCurrentIndex(combo.findText("NFS virtual disk storage"))
+    next_page(qtbot, wizard, wizard.transfer)
+    next_page(qtbot, wizard, wizard.summary_page)
+    assert not wizard.summary_page.prediction_label.text()  # no memory to copy for a halted VM
+    finish(qtbot, wizard)
+    assert window.history.operations[-1].title == "Moving VM 'CentOS 7 Test' to 'xs-demo-02'"
+    disk = next(vm.resolve("VDI", b.get("VDI")) for b in vm.vbds if b.get("type") == "Disk")
+    qtbot.waitUntil(lambda: disk.sr.name == "NFS virtual disk storage", timeout=10000)
+    assert vm.power_state == "Halted"
