@@ -35,7 +35,7 @@ MAX_ROUNDS = 30
 MIN_SHRINK = 0.9
 """A round must leave less than 90% of the previous round's dirty memory to be worth another."""
 
-SWITCH_OVERHEAD_S = 0.13
+SWITCH_OVERHEAD_S = 0.15
 """Suspending, resuming and re-announcing the domain (MAC tables) at the switch-over."""
 
 

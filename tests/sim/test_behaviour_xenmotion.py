@@ -79,3 +79,18 @@ def test_extension_calls_check_their_input(x: Any) -> None:
     with pytest.raises(XenAPI.Failure) as err:
         x.simulator.no_such_call()
     assert details(err)[0] == "MESSAGE_METHOD_UNKNOWN"
+
+
+def test_a_running_vms_disk_moves_live(x: Any) -> None:
+    vm = vm_by_name(x, "Dev Server")
+    vbd = next(b for b in x.VM.get_VBDs(vm) if x.VBD.get_type(b) == "Disk")
+    vdi = x.VBD.get_VDI(vbd)
+    target = next(s for s in x.SR.get_all() if x.SR.get_type(s) == "lvmoiscsi")
+    task = x.Async.VDI.pool_migrate(vdi, target, {})
+    assert wait_task(x, task)["status"] == "success"
+    assert x.VDI.get_SR(vdi) == target and x.VM.get_power_state(vm) == "Running"
+    local = next(s for s in x.SR.get_all() if x.SR.get_name_label(s) == "Local LVHD storage")
+    if x.VM.get_resident_on(vm) != x.PBD.get_host(x.SR.get_PBDs(local)[0]):
+        with pytest.raises(XenAPI.Failure) as err:
+            x.VDI.pool_migrate(vdi, local, {})
+        assert details(err)[0] == "VM_REQUIRES_SR"

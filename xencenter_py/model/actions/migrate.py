@@ -141,3 +141,47 @@ async def migrate_send(
     )
     steps.done(0)
     return Outcome(time.monotonic() - started, figures.get(DOWNTIME_KEY), figures.get(ROUNDS_KEY), str(new_vm or ""))
+
+
+async def move_disk(conn: Any, vdi: Any, sr: str, progress: Progress = no_progress) -> str:
+    """Move Virtual Disk (XenCenter's MigrateVirtualDiskAction / MoveVirtualDiskAction): a disk
+    of a running VM moves live (``VDI.pool_migrate``); any other disk is copied to ``sr``, its
+    drives re-pointed at the copy, and the original destroyed. Returns the disk's ref."""
+    vbds = vdi.resolve_all("VBD", vdi.get("VBDs") or ())
+    live = any(
+        vbd.resolve("VM", vbd.get("VM")) is not None and vbd.resolve("VM", vbd.get("VM")).is_running for vbd in vbds
+    )
+    if live:
+        steps = Steps([Step(_("Migrating virtual disk"))], progress)
+        moved = await conn.run_task("VDI.pool_migrate", vdi.ref, sr, {}, progress=steps.report(0))
+        steps.done(0)
+        return str(moved)
+    steps = Steps(
+        [Step(_("Copying virtual disk"), 4.0), Step(_("Attaching the copy")), Step(_("Deleting the original"))],
+        progress,
+    )
+    null = "OpaqueRef:NULL"
+    copy = await conn.run_task("VDI.copy", vdi.ref, sr, null, null, progress=steps.report(0))
+    steps.done(0)
+    steps.report(1)
+    for vbd in vbds:
+        record = {
+            "VM": vbd.get("VM"),
+            "VDI": copy,
+            "userdevice": vbd.get("userdevice"),
+            "bootable": vbd.get("bootable"),
+            "mode": vbd.get("mode"),
+            "type": vbd.get("type"),
+            "empty": False,
+            "other_config": dict(vbd.get("other_config") or {}),
+            "qos_algorithm_type": "",
+            "qos_algorithm_params": {},
+            "unpluggable": vbd.get("unpluggable", True),
+        }
+        await conn.call("VBD.destroy", vbd.ref)
+        await conn.call("VBD.create", record)
+    steps.done(1)
+    steps.report(2)
+    await conn.run_task("VDI.destroy", vdi.ref)
+    steps.done(2)
+    return str(copy)

@@ -171,3 +171,32 @@ async def _migrate_to_other_pool(
         new_ref = await peer_receive(call, vm, dest, data, False)
     forget_migrated(store, vm)
     return new_ref
+
+
+@implements("VDI.pool_migrate")
+async def vdi_pool_migrate(call: Call, vdi: str, sr: str, options: dict[str, str]) -> str:
+    """Live storage motion of one disk of a running VM to ``sr`` (the VM's host must see it);
+    the VDI keeps its identity and moves, as XAPI's mirror-then-switch does."""
+    store = call.store
+    rec = store.get("VDI", vdi)
+    vms = [store.get("VBD", b)["VM"] for b in rec["VBDs"] if store.exists("VBD", b)]
+    running = [vm for vm in vms if store.get("VM", vm)["power_state"] == "Running"]
+    if not running:
+        call.fail("VM_BAD_POWER_STATE", vms[0] if vms else NULL_REF, "running", "halted")
+    host = store.get("VM", running[0])["resident_on"]
+    if not host_sees_sr(store, host, sr):
+        call.fail("VM_REQUIRES_SR", running[0], sr)
+    free = sr_free(store, sr)
+    if free is not None and rec["physical_utilisation"] > free:
+        call.fail("SR_FULL", rec["physical_utilisation"], max(free, 0))
+    if sr == rec["SR"]:
+        return vdi
+    async with in_progress(call, "VDI", vdi, "mirror"):
+        call.allow_cancel(True)
+        seconds = max(rec["physical_utilisation"] / GiB, 0.1) * SECONDS_PER_DISK_GIB
+        await work(call, seconds, 0.0, 0.95, 4)
+        call.allow_cancel(False)
+        account(store, rec["SR"], -rec["physical_utilisation"], -rec["virtual_size"])
+        account(store, sr, rec["physical_utilisation"], rec["virtual_size"])
+        store.set("VDI", vdi, "SR", sr)
+    return vdi
