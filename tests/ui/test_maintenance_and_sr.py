@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QMessageBox
 
 from tests.conftest import SimProcess
@@ -201,3 +202,38 @@ def test_sr_commands_confirm_then_act(qtbot: Any, window: Any, pool: SimProcess,
     box.button(QMessageBox.StandardButton.Yes).click()
     last_op(qtbot, window, 2)
     qtbot.waitUntil(lambda: not spare.exists, timeout=10000)
+
+
+def test_move_virtual_disks_live_and_halted(qtbot: Any, window: Any, pool: SimProcess) -> None:
+    from tests.ui.test_ja_walk import select as select_where
+    from xencenter_py.ui.dialogs.move_disk import MoveDiskDialog
+
+    conn = connect_via_dialog(qtbot, window, pool.url, pool.password)
+    for count, vm_name in ((1, "CentOS 7 Test"), (2, "Dev Server")):  # halted (copy), then running (live)
+        vm = next(v for v in conn.cache.all("VM") if v.name == vm_name)
+        vbd = next(b for b in vm.vbds if b.get("type") == "Disk")
+        vdi = vm.resolve("VDI", vbd.get("VDI"))
+        source = vdi.sr
+        select_where(window, qtbot, lambda n, s=source: n.obj is not None and n.obj.ref == s.ref)
+        window.motion_actions["move_disk"].trigger()
+        dialog = wait_dialog(qtbot, MoveDiskDialog)
+        rows = [dialog.disks.item(i) for i in range(dialog.disks.count())]
+        item = next(
+            r
+            for r in rows
+            if r.data(Qt.ItemDataRole.UserRole) is not None and r.data(Qt.ItemDataRole.UserRole).ref == vdi.ref
+        )
+        dialog.disks.setCurrentItem(item)
+        dialog.target.setCurrentIndex(dialog.target.findText("iSCSI storage"))
+        assert dialog.move.isEnabled()
+        dialog.move.click()
+        last_op(qtbot, window, count)
+        qtbot.waitUntil(
+            lambda v=vm: any(
+                v.resolve("VDI", b.get("VDI")) is not None and v.resolve("VDI", b.get("VDI")).sr.name == "iSCSI storage"
+                for b in v.vbds
+                if b.get("type") == "Disk"
+            ),
+            timeout=15000,
+        )
+    assert next(v for v in conn.cache.all("VM") if v.name == "Dev Server").is_running

@@ -164,3 +164,15 @@ def can_add_to_pool(objs: Sequence[Any]) -> Verdict:
     if len(host.cache.all("host")) != 1:
         return False, _("The server is already in a pool")
     return True, ""
+
+
+def can_move_disk(objs: Sequence[Any]) -> Verdict:
+    """Move Virtual Disk...: an attached SR with disks on it."""
+    sr, verdict = _sr(objs)
+    if sr is None or not verdict[0]:
+        return verdict
+    if sr.is_iso or not sr.has_size or sr.is_detached:
+        return False, _("This storage repository holds no virtual disks that can be moved")
+    if not any(not v.is_snapshot and v.get("type") in ("user", "system") for v in sr.vdis):
+        return False, _("There are no virtual disks on this storage repository")
+    return True, ""

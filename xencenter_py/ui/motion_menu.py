@@ -97,6 +97,21 @@ async def _new_sr(w: MainWindow) -> None:
     wizard.open()
 
 
+async def _move_disk(w: MainWindow) -> None:
+    from xencenter_py.model.actions import migrate
+    from xencenter_py.ui.dialogs.move_disk import MoveDiskDialog
+
+    dialog = MoveDiskDialog(w.selection[0], w)
+    accepted = await run_dialog(dialog) == dialog.DialogCode.Accepted
+    vdi, target = dialog.chosen()
+    dialog.deleteLater()
+    if not accepted or vdi is None or not target:
+        return
+    conn = vdi.connection
+    title = _("Moving virtual disk '{name}'").format(name=vdi.name)
+    _operation(w, title, conn, lambda progress: migrate.move_disk(conn, vdi, target, lambda f, _t="": progress(f)))
+
+
 async def _new_pool(w: MainWindow) -> None:
     from xencenter_py.ui.dialogs.new_pool import NewPoolDialog
 
@@ -176,6 +191,7 @@ COMMANDS: tuple[MotionCommand, ...] = (
         "exit_maintenance", "server", N_("E&xit Maintenance Mode"), rules.can_exit_maintenance, _exit_maintenance
     ),
     MotionCommand("new_sr", "storage", N_("&New SR..."), rules.can_new_sr, _new_sr),
+    MotionCommand("move_disk", "storage", N_("&Move Virtual Disk..."), rules.can_move_disk, _move_disk),
     MotionCommand("new_pool", "pool", N_("&New Pool..."), rules.can_new_pool, _new_pool),
     MotionCommand(
         "remove_from_pool", "server", N_("Remove Server from &Pool..."), rules.can_remove_from_pool, _remove_from_pool
