@@ -51,7 +51,8 @@ def test_motion_surfaces_in_japanese(qtbot: Any, window: Any, sim_factory: Any, 
     choose(wizard, "xs-demo-03")
     for page in (wizard.storage, wizard.transfer, wizard.summary_page):
         wizard.next_button.click()
-        qtbot.waitUntil(lambda p=page: wizard.current_page() is p, timeout=10000)
+        qtbot.waitUntil(lambda p=page: wizard.current_page() is p and not wizard.busy, timeout=10000)
+        qtbot.waitUntil(lambda: wizard.next_button.isEnabled() or wizard.finish_button.isEnabled(), timeout=10000)
         walker.widget(wizard, f"migrate[{page.title()}]")
     qtbot.waitUntil(lambda: "ミリ秒" in wizard.summary_page.prediction_label.text(), timeout=10000)
     walker.widget(wizard, "migrate[prediction]")
@@ -87,11 +88,11 @@ def test_motion_surfaces_in_japanese(qtbot: Any, window: Any, sim_factory: Any, 
         walker.widget(wizard, "new sr[type]")
         wizard.types.buttons[kind].click()
         wizard.next_button.click()
-        qtbot.waitUntil(lambda w=wizard: w.current_page() is w.name_page)
+        qtbot.waitUntil(lambda w=wizard: w.current_page() is w.name_page and w.next_button.isEnabled())
         walker.widget(wizard, f"new sr[{kind} name]")
         wizard.next_button.click()
         page = wizard.location
-        qtbot.waitUntil(lambda w=wizard: w.current_page() is w.location)
+        qtbot.waitUntil(lambda w=wizard: w.current_page() is w.location and not w.busy)
         if location:
             page.location.setText(location)
         if page.scan.isVisibleTo(page) and location:
@@ -107,7 +108,7 @@ def test_motion_surfaces_in_japanese(qtbot: Any, window: Any, sim_factory: Any, 
             walker.text("new sr results", page.results.item(row).text())
         if wizard.next_button.isEnabled():
             wizard.next_button.click()
-            qtbot.waitUntil(lambda w=wizard: w.current_page() is w.pages[-1])
+            qtbot.waitUntil(lambda w=wizard: w.current_page() is w.pages[-1] and w.finish_button.isEnabled())
             walker.widget(wizard, f"new sr[{kind} summary]")
         wizard.reject()
 

@@ -89,10 +89,10 @@ def open_new_sr(qtbot: Any, window: Any) -> NewSRWizard:
 def to_location(qtbot: Any, wizard: NewSRWizard, kind: str, name: str) -> None:
     wizard.types.buttons[kind].click()
     wizard.next_button.click()
-    qtbot.waitUntil(lambda: wizard.current_page() is wizard.name_page)
+    qtbot.waitUntil(lambda: wizard.current_page() is wizard.name_page and wizard.next_button.isEnabled())
     wizard.name_page.name.setText(name)
     wizard.next_button.click()
-    qtbot.waitUntil(lambda: wizard.current_page() is wizard.location)
+    qtbot.waitUntil(lambda: wizard.current_page() is wizard.location and not wizard.busy)
 
 
 def scan(qtbot: Any, wizard: NewSRWizard, location: str) -> None:
@@ -109,7 +109,7 @@ def results(wizard: NewSRWizard) -> list[str]:
 def finish(qtbot: Any, window: Any, wizard: NewSRWizard, count: int) -> None:
     assert wizard.next_button.isEnabled(), wizard.location.status.text()
     wizard.next_button.click()
-    qtbot.waitUntil(lambda: wizard.current_page() is wizard.pages[-1])
+    qtbot.waitUntil(lambda: wizard.current_page() is wizard.pages[-1] and wizard.finish_button.isEnabled())
     wizard.finish_button.click()
     last_op(qtbot, window, count)
 

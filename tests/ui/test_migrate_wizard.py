@@ -55,13 +55,17 @@ def choose(wizard: MigrateWizard, host: str) -> None:
 
 
 def next_page(qtbot: Any, wizard: MigrateWizard, page: Any) -> None:
+    # The previous step has ended and its buttons are back (the frame re-enables them after it).
+    qtbot.waitUntil(
+        lambda: not wizard.busy and (wizard.next_button.isEnabled() or wizard.error.isVisible()), timeout=10000
+    )
     assert wizard.next_button.isEnabled(), wizard.error.text()
     wizard.next_button.click()
-    qtbot.waitUntil(lambda: wizard.current_page() is page, timeout=10000)
+    qtbot.waitUntil(lambda: wizard.current_page() is page and not wizard.busy, timeout=10000)
 
 
 def finish(qtbot: Any, wizard: MigrateWizard) -> None:
-    assert wizard.finish_button.isEnabled()
+    qtbot.waitUntil(lambda: not wizard.busy and wizard.finish_button.isEnabled(), timeout=10000)
     wizard.finish_button.click()
     qtbot.waitUntil(lambda: not wizard.busy, timeout=60000)
     assert wizard.outcome is not None, wizard.error.text()

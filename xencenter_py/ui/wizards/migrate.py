@@ -347,6 +347,7 @@ class MigrateSummaryPage(SummaryPage):
         self.prediction = migrate.predict(memory, self.vm.vcpus, load)
         if shiboken6.isValid(self.prediction_label):
             self.prediction_label.setText(self.prediction_text())
+            self.form.activate()
 
     def prediction_text(self) -> str:
         p = self.prediction
@@ -384,6 +385,7 @@ class MigrateSummaryPage(SummaryPage):
                 )
             )
         self.result.setText(" ".join(parts))
+        self.form.activate()  # the wrapped text gets its height now, not at the next layout pass
 
 
 class MigrateWizard(Wizard):
