@@ -195,12 +195,21 @@ def test_sr_commands_confirm_then_act(qtbot: Any, window: Any, pool: SimProcess,
     wait_dialog(qtbot, QMessageBox).button(QMessageBox.StandardButton.Yes).click()
     last_op(qtbot, window, 1)
     qtbot.waitUntil(lambda: spare.is_detached, timeout=10000)
-    qtbot.waitUntil(lambda: window.motion_actions["forget_sr"].isEnabled(), timeout=5000)
+    assert rules.can_reattach_sr([spare]) == (True, ""), rules.can_reattach_sr([spare])
+    qtbot.waitUntil(lambda: window.motion_actions["reattach_sr"].isEnabled(), timeout=5000)
+    window.motion_actions["reattach_sr"].trigger()  # no question: it only plugs the SR in again
+    last_op(qtbot, window, 2)
+    qtbot.waitUntil(lambda: not spare.is_detached and window.motion_actions["detach_sr"].isEnabled(), timeout=10000)
+    assert not window.motion_actions["reattach_sr"].isEnabled()
+    window.motion_actions["detach_sr"].trigger()
+    wait_dialog(qtbot, QMessageBox).button(QMessageBox.StandardButton.Yes).click()
+    last_op(qtbot, window, 3)
+    qtbot.waitUntil(lambda: spare.is_detached and window.motion_actions["forget_sr"].isEnabled(), timeout=10000)
     window.motion_actions["forget_sr"].trigger()
     box = wait_dialog(qtbot, QMessageBox)
     assert box.windowTitle() == "Forget Storage Repository"
     box.button(QMessageBox.StandardButton.Yes).click()
-    last_op(qtbot, window, 2)
+    last_op(qtbot, window, 4)
     qtbot.waitUntil(lambda: not spare.exists, timeout=10000)
 
 

@@ -176,3 +176,15 @@ def can_move_disk(objs: Sequence[Any]) -> Verdict:
     if not any(not v.is_snapshot and v.get("type") in ("user", "system") for v in sr.vdis):
         return False, _("There are no virtual disks on this storage repository")
     return True, ""
+
+
+def can_reattach_sr(objs: Sequence[Any]) -> Verdict:
+    """Reattach: a detached SR whose connections to the servers are kept (plug them again)."""
+    sr, verdict = _sr(objs)
+    if sr is None or not verdict[0]:
+        return verdict
+    if not sr.is_detached:
+        return False, _("The storage repository is attached")
+    if not sr.pbds:
+        return False, _("Use New SR to find and reattach this storage repository")
+    return True, ""

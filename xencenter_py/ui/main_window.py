@@ -40,6 +40,10 @@ from xencenter_py.ui.window_commands import WindowCommands
 TAB_TYPES: tuple[type[TabPage], ...] = (GeneralTab, SearchTab)
 
 
+DEPENDENT = frozenset({"PBD", "VBD"})
+"""Classes whose changes alter what the selection can do (an SR's attachment, a disk's use)."""
+
+
 class MainWindow(Retranslating, WindowCommands, QMainWindow):
     """XenCenter's main window, driven by a ConnectionManager and an OperationHistory: the
     composition of its actions and menus (``menus``), navigation pane, tabs, notification
@@ -245,7 +249,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
         if self._refresh_timer.isActive():
             return
         refs = {o.ref for o in self.selection}
-        if not refs or any(ch.ref in refs or ch.cls.endswith("metrics") for ch in batch):
+        if not refs or any(ch.ref in refs or ch.cls.endswith("metrics") or ch.cls in DEPENDENT for ch in batch):
             self._refresh_timer.start()
 
     def _connection_state_changed(self, conn: Any) -> None:

@@ -197,6 +197,13 @@ COMMANDS: tuple[MotionCommand, ...] = (
         "remove_from_pool", "server", N_("Remove Server from &Pool..."), rules.can_remove_from_pool, _remove_from_pool
     ),
     MotionCommand(
+        "reattach_sr",
+        "storage",
+        N_("Re&attach"),
+        rules.can_reattach_sr,
+        _sr_command(None, N_("Reattaching SR '{name}'"), sr_actions.repair),
+    ),
+    MotionCommand(
         "repair_sr",
         "storage",
         N_("Re&pair..."),
