@@ -4,6 +4,7 @@ VDI and VIF maps, then Async.VM.migrate_send."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -83,3 +84,34 @@ def test_a_halted_vm_moves_with_its_disks(x: Any, y: Any) -> None:
     task = x.Async.VM.migrate_send(vm, token, False, vdi_map, vif_map, {}, {})
     assert wait_task(x, task, timeout=60)["status"] == "success"
     assert y.VM.get_power_state(y.VM.get_by_uuid(uuid)) == "Halted"
+
+
+def test_the_peer_calls_refuse_bad_payloads(x: Any) -> None:
+    """Garbage sent to the simulator-to-simulator calls is refused with an error, never a crash."""
+    bad = ["", "not json", "[]", "{}", '{"vm": 1, "disks": [], "vifs": []}', '{"host": "x", "records": [["host"]]}']
+    for payload in bad:
+        for call in (lambda p: x.simulator.receive_vm(p, True), lambda p: x.simulator.accept_member(p, False)):
+            with pytest.raises(XenAPI.Failure) as err:
+                call(payload)
+            assert details(err)[0] in ("INVALID_VALUE", "FIELD_TYPE_ERROR", "HANDLE_INVALID"), (payload, details(err))
+    odd_host = '{"host": "OpaqueRef:h", "records": [["host", "OpaqueRef:h", {"uuid": "u-1", "software_version": 5}]]}'
+    with pytest.raises(XenAPI.Failure) as err:
+        x.simulator.accept_member(odd_host, False)
+    assert details(err)[0] in ("FIELD_TYPE_ERROR", "INVALID_VALUE")
+    bare_host = '{"host": "OpaqueRef:h", "records": [["host", "OpaqueRef:h", {"uuid": "u-2"}]]}'
+    with pytest.raises(XenAPI.Failure) as err:
+        x.simulator.accept_member(bare_host, False)
+    assert details(err)[0] == "POOL_HOSTS_NOT_COMPATIBLE"
+    assert "OpaqueRef:h" not in x.host.get_all()
+
+
+def test_receive_vm_types_every_field(x: Any) -> None:
+    host = x.host.get_all()[0]
+    wrong = json.dumps({"host": host, "vm": {"memory_static_max": "lots"}, "disks": [], "vifs": []})
+    with pytest.raises(XenAPI.Failure) as err:
+        x.simulator.receive_vm(wrong, True)
+    assert details(err)[0] in ("FIELD_TYPE_ERROR", "INVALID_VALUE")
+    shapeless = json.dumps({"host": host, "vm": {}, "disks": [1], "vifs": []})
+    with pytest.raises(XenAPI.Failure) as err:
+        x.simulator.receive_vm(shapeless, True)
+    assert details(err)[0] == "INVALID_VALUE"

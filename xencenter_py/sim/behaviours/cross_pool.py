@@ -30,6 +30,7 @@ from xencenter_py.sim.behaviours.placement import (
 )
 from xencenter_py.sim.behaviours.runtime import domain_started, ensure_vm_metrics
 from xencenter_py.sim.behaviours.storage import new_vdi, sr_free
+from xencenter_py.sim.dispatch import coerce
 from xencenter_py.sim.errors import XapiError
 from xencenter_py.sim.operations import Call, implements
 from xencenter_py.sim.store import Store
@@ -232,7 +233,7 @@ def _arrive(store: Store, data: dict[str, Any], host: str) -> str:
         store.set("VM", vm, "guest_metrics", gm)
     for disk in data["disks"]:
         vdi_fields = dict(disk["vdi"])
-        size = int(vdi_fields.pop("virtual_size"))
+        size = int(vdi_fields.pop("virtual_size", 0))
         used = int(vdi_fields.pop("physical_utilisation", size))
         name = vdi_fields.pop("name_label", "")
         vdi = new_vdi(store, disk["SR"], name, size, physical=used, **vdi_fields)
@@ -244,14 +245,35 @@ def _arrive(store: Store, data: dict[str, Any], host: str) -> str:
     return vm
 
 
+def _typed(store: Store, cls: str, fields: Any) -> dict[str, Any]:
+    """Fields from the wire decoded by their datamodel types (unknown names dropped)."""
+    if not isinstance(fields, dict):
+        raise TypeError(cls)
+    known = store.dm.classes[cls].fields
+    return {k: coerce(v, known[k].type, k) for k, v in fields.items() if k in known}
+
+
+def _parse(store: Store, data: str) -> dict[str, Any]:
+    """The payload with every record typed; ``INVALID_VALUE`` for anything else."""
+    try:
+        raw = json.loads(data)
+        return {
+            "host": str(raw["host"]),
+            "vm": _typed(store, "VM", raw["vm"]),
+            "guest": _typed(store, "VM_guest_metrics", raw["guest"]) if raw.get("guest") else None,
+            "disks": [
+                {"vdi": _typed(store, "VDI", d["vdi"]), "vbd": _typed(store, "VBD", d["vbd"]), "SR": str(d["SR"])}
+                for d in raw["disks"]
+            ],
+            "vifs": [{"vif": _typed(store, "VIF", v["vif"]), "network": str(v["network"])} for v in raw["vifs"]],
+        }
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise XapiError("INVALID_VALUE", "payload", "not a migration payload") from None
+
+
 @implements("simulator.receive_vm")
 async def receive_vm(call: Call, data: str, check_only: bool) -> str:
     """The destination of a cross-pool migration: check, and unless ``check_only`` create."""
-    try:
-        parsed = json.loads(data)
-        if not all(isinstance(parsed[k], t) for k, t in (("vm", dict), ("disks", list), ("vifs", list))):
-            raise TypeError(data)
-    except (ValueError, KeyError, TypeError):
-        call.fail("INVALID_VALUE", "payload", "not a migration payload")
+    parsed = _parse(call.store, data)
     host = _check_arrival(call.store, parsed)
     return NULL_REF if check_only else _arrive(call.store, parsed, host)

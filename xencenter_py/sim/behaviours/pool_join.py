@@ -155,8 +155,10 @@ def _check_compatible(store: Store, host: dict[str, Any], force: bool) -> None:
 
 
 def _decode(store: Store, cls: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A record from the wire: every field decoded by its datamodel type, defaults for the rest."""
     known = store.dm.classes[cls].fields
-    return {name: coerce(value, known[name].type, name) for name, value in fields.items() if name in known}
+    given = {name: coerce(value, known[name].type, name) for name, value in fields.items() if name in known}
+    return {**store.dm.default_record(cls), **given}
 
 
 _MEMBERS: WeakKeyDictionary[Store, dict[str, tuple[str, str]]] = WeakKeyDictionary()
@@ -170,10 +172,12 @@ async def accept_member(call: Call, data: str, force: bool) -> None:
     try:
         parsed = json.loads(data)
         records = [(str(c), str(r), dict(f)) for c, r, f in parsed["records"]]
+        if any(c not in store.tables or c in _NOT_MERGED for c, _r, _f in records):
+            raise ValueError("unexpected class")
         host_ref = str(parsed["host"])
     except (ValueError, KeyError, TypeError):
         call.fail("INVALID_VALUE", "payload", "not a pool join payload")
-    decoded = {ref: (cls, _decode(store, cls, fields)) for cls, ref, fields in records if cls in store.tables}
+    decoded = {ref: (cls, _decode(store, cls, fields)) for cls, ref, fields in records}
     if host_ref not in decoded or decoded[host_ref][0] != "host":
         call.fail("INVALID_VALUE", "payload", "no host")
     _check_compatible(store, decoded[host_ref][1], force)
