@@ -82,3 +82,14 @@ def test_a_pool_cannot_join_another(x: Any, sim: SimProcess, lab: SimProcess) ->
         x.pool.join(address(lab), "root", PASSWORD)
     assert details(err)[0] in ("JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS", "JOINING_HOST_CANNOT_HAVE_RUNNING_VMS")
     assert len(y.host.get_all()) == 1
+
+
+def test_join_refuses_addresses_it_cannot_or_must_not_reach(lab: SimProcess) -> None:
+    y = login(lab).xenapi
+    for vm in y.VM.get_all():
+        if y.VM.get_power_state(vm) == "Running" and not y.VM.get_is_control_domain(vm):
+            y.VM.hard_shutdown(vm)
+    for address in ("", "http://[::1", "not a host", "example.com", "10.0.0.1:443", "127.0.0.1:1"):
+        with pytest.raises(XenAPI.Failure) as err:
+            y.pool.join(address, "root", PASSWORD)
+        assert details(err)[0] == "JOINING_HOST_CONNECTION_FAILED", (address, details(err))

@@ -126,12 +126,13 @@ def payload(store: Store, vm: str, dest: dict[str, str], vdi_map: dict[str, str]
 
 
 def _loopback_base(url: str) -> str:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
     try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
+        parts = urlsplit("")
     if not loopback or parts.scheme not in ("http", "https"):
         raise XapiError("VM_MIGRATE_FAILED", "", "", "", f"the simulator reaches only loopback pools, not {url}")
     return f"{parts.scheme}://{parts.netloc}"

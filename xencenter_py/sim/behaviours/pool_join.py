@@ -43,12 +43,12 @@ def _base_url(address: str) -> str:
     text = address.strip()
     if "://" not in text:
         text = f"http://{text}"
-    parts = urlsplit(text)
-    host = parts.hostname or ""
     try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
+    except ValueError:  # not an address at all, or not a loopback one
+        raise XapiError("JOINING_HOST_CONNECTION_FAILED") from None
     if not loopback:
         raise XapiError("JOINING_HOST_CONNECTION_FAILED")
     return f"{parts.scheme}://{parts.netloc}"
