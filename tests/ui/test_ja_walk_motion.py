@@ -32,8 +32,22 @@ def japanese() -> Iterator[None]:
 def test_motion_surfaces_in_japanese(qtbot: Any, window: Any, sim_factory: Any, japanese: None) -> None:
     pool: SimProcess = sim_factory("--seed", "demo", "--speed", "100")
     conn = connect_via_dialog(qtbot, window, pool.url, pool.password)
-    # Units, and what the fake storage servers call their shares, LUN vendors and hosts (data).
-    data = {"nfs", "smb", "cifs", "hba", "lun", "mbit", "mib", "iso", "localhost", "archive", "simarray", "simfc"}
+    # Units and protocol names (CHAP stays CHAP in XenCenter), and what the fake storage servers call their shares, LUN vendors and hosts (data).
+    data = {
+        "nfs",
+        "smb",
+        "cifs",
+        "hba",
+        "lun",
+        "chap",
+        "mbit",
+        "mib",
+        "iso",
+        "localhost",
+        "archive",
+        "simarray",
+        "simfc",
+    }
     walker = Walker(object_names(window) | data | {"filer", "storage", "vol", "xenserver"})
 
     # Menus with the new entries, for a VM, a server and an SR.

@@ -204,7 +204,7 @@ class LocationPage(WizardPage):
             self._kind = kind
             self._reset()
             self.location.clear()
-        smb = kind in ("smb", "cifs_iso")
+        smb = kind in ("smb", "cifs_iso", "iscsi")  # SMB credentials, or iSCSI's CHAP
         for widget in (self.username, self.password, self.user_label, self.password_label):
             widget.setVisible(smb)
         self.location.setVisible(kind != "hba")
@@ -237,6 +237,8 @@ class LocationPage(WizardPage):
         if kind == "iscsi":
             host, _sep, port = location.partition(":")
             config = {"target": host, "port": port or "3260"}
+            if self.username.text():
+                config.update(chapuser=self.username.text(), chappassword=self.password.text())
             if self._level in ("iqn", "lun") and self.choice.currentData():
                 config["targetIQN" if self._level == "iqn" else "SCSIid"] = self.choice.currentData()
             if self._level == "lun":
@@ -350,9 +352,10 @@ class LocationPage(WizardPage):
             }[kind]
         )
         self.location_label.setBuddy(self.location)
-        self.user_label.setText(_("&User name:"))
+        chap = self._kind == "iscsi"
+        self.user_label.setText(_("&CHAP user:") if chap else _("&User name:"))
         self.user_label.setBuddy(self.username)
-        self.password_label.setText(_("&Password:"))
+        self.password_label.setText(_("CHAP &secret:") if chap else _("&Password:"))
         self.password_label.setBuddy(self.password)
         self.scan.setText(_("&Scan"))
 
