@@ -86,7 +86,8 @@ def test_storage_motion_moves_disks_networks_and_the_domain(x: Any) -> None:
     assert x.VM.get_resident_on(local) == target and x.VM.get_power_state(local) == "Running"
     assert all(x.VDI.get_SR(v) == shared for v in vdis)
     assert int(x.SR.get_physical_utilisation(shared)) > used_before
+    # A host of another pool: every disk must be mapped to that pool's storage.
     remote = dict(dest, host="OpaqueRef:another-pool-host")
     with pytest.raises(XenAPI.Failure) as err:
         x.VM.assert_can_migrate(local, remote, True, {}, {}, {}, {})
-    assert details(err)[0] == "VM_MIGRATE_FAILED"
+    assert details(err)[0] == "VDI_NOT_IN_MAP"

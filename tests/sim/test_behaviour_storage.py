@@ -136,7 +136,7 @@ def test_create_detach_and_forget_an_sr(x: Any) -> None:
     with pytest.raises(XenAPI.Failure) as err:
         x.SR.create(host, {}, "0", "bad", "", "nosuchdriver", "user", False, {})
     assert details(err) == ["SR_UNKNOWN_DRIVER", "nosuchdriver"]
-    config = {"server": "192.168.20.9", "serverpath": "/vol/new"}
+    config = {"server": "filer.storage.localhost", "serverpath": "/vol/xenserver"}  # a fake filer (sim.storage_servers)
     sr = x.SR.create(host, config, "0", "New NFS", "made by a test", "nfs", "user", True, {})
     rec = x.SR.get_record(sr)
     assert (rec["type"], rec["shared"], len(rec["PBDs"])) == ("nfs", True, len(x.host.get_all()))

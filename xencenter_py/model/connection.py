@@ -154,6 +154,12 @@ class Connection:
         return str(err) or type(err).__name__
 
     @property
+    def password(self) -> str:
+        """The password of this connection's login (memory only): ``pool.join`` needs the
+        coordinator's credentials, as XenCenter passes them."""
+        return self._password
+
+    @property
     def friendly_name(self) -> str:
         """Pool name, else the coordinator's name, else the name given or the address."""
         pool = self.cache.pool
@@ -411,9 +417,16 @@ class Connection:
         """Call an API method on this pool (the session is added for you)."""
         return await self._require_session().call(method, *args)
 
-    async def run_task(self, method: str, *args: Any, progress: Callable[[float], None] | None = None) -> Any:
-        """Run ``method`` as a task, reporting progress; cancelling the await cancels the task."""
-        return await self._require_session().run_task(method, *args, progress=progress)
+    async def run_task(
+        self,
+        method: str,
+        *args: Any,
+        progress: Callable[[float], None] | None = None,
+        finished: Callable[[dict[str, Any]], None] | None = None,
+    ) -> Any:
+        """Run ``method`` as a task, reporting progress (and the final task record to
+        ``finished``); cancelling the await cancels the task."""
+        return await self._require_session().run_task(method, *args, progress=progress, finished=finished)
 
     def can_call(self, method: str) -> bool:
         """Whether the session's RBAC permissions allow ``method`` (e.g. ``VM.start``)."""

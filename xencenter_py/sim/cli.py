@@ -239,6 +239,7 @@ async def _main(args: argparse.Namespace) -> int:
     except OSError as e:
         raise UsageError(f"cannot listen on {args.listen}:{port}: {e.strerror or e}") from None
     scheme = "https" if args.tls else "http"
+    sim.url = f"{scheme}://{_url_host(args.listen)}:{bound}"
     print(f"listening on {scheme}://{_url_host(args.listen)}:{bound}", flush=True)
     if fingerprint:
         print(f"fingerprint sha256 {fingerprint}", flush=True)

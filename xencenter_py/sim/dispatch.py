@@ -17,6 +17,7 @@ from typing import Any
 
 from xencenter_py.datamodel import NULL_REF, Message, Type, load, parse_datetime, parse_type
 from xencenter_py.sim.errors import XapiError
+from xencenter_py.sim.extensions import extension_message
 from xencenter_py.sim.store import NON_DB_CLASSES
 
 Handler = Callable[..., Awaitable[Any]]
@@ -102,7 +103,7 @@ def lookup(wire_name: str) -> Message | None:
         return None
     c = dm.classes.get(cls_name)
     if c is None:
-        return None
+        return extension_message(msg) if cls_name == "simulator" else None
     m = c.messages.get(msg)
     if (
         m is None

@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 TASK_REF = Type("ref", name="task")
 HOUSEKEEPING_INTERVAL = 30.0
 NOT_ASYNC_CLASSES = frozenset({"session", "event"})
+MEMBER_CALLS = members.LOCAL_LOGINS | {"simulator.leave_pool", "session.logout"}
+"""What a simulator that joined another pool still answers itself."""
 
 
 class Simulator:
@@ -70,6 +72,10 @@ class Simulator:
         self.events = Events(self)
         self.tasks = Tasks(self)
         self.endpoints: dict[str, str] = {}
+        self.url = ""
+        self.member_of = ""
+        """The coordinator's address once this simulator has joined another pool (``pool.join``)."""
+        """The URL the simulator serves (set once it listens), for other pools to reach it."""
         """Address → host ref of every member answering on its own address (``--members``)."""
         self.down_hosts: set[str] = set()
         """Hosts made to fail (``simulator.fail_host``): their addresses answer nothing."""
@@ -177,6 +183,8 @@ class Simulator:
         m = lookup(wire)
         if m is None or (is_async and m.cls in NOT_ASYNC_CLASSES):
             raise XapiError("MESSAGE_METHOD_UNKNOWN", method)
+        if self.member_of and m.wire_name not in MEMBER_CALLS:
+            raise XapiError("HOST_IS_SLAVE", self.member_of)
         params = fill_arguments(m, method, params)
         check_encodable(m, params)
         session = user = role = ""

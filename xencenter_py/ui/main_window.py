@@ -24,7 +24,7 @@ from xencenter_py.i18n import gettext as _
 from xencenter_py.model import commands as model_commands
 from xencenter_py.model.connection import ConnectionState
 from xencenter_py.model.tree import NavigationTree, TreeOptions, TreeView
-from xencenter_py.ui import commands, config, gc_policy, icons, menus
+from xencenter_py.ui import commands, config, gc_policy, icons, menus, motion_menu
 from xencenter_py.ui.aio import spawn
 from xencenter_py.ui.connections import ConnectionManager, follow_lost_connection
 from xencenter_py.ui.events_view import AlertsPage, EventsPage
@@ -40,6 +40,10 @@ from xencenter_py.ui.widgets import Retranslating
 from xencenter_py.ui.window_commands import WindowCommands
 
 TAB_TYPES: tuple[type[TabPage], ...] = (GeneralTab, HaTab, SearchTab)
+
+
+DEPENDENT = frozenset({"PBD", "VBD"})
+"""Classes whose changes alter what the selection can do (an SR's attachment, a disk's use)."""
 
 
 class MainWindow(Retranslating, WindowCommands, QMainWindow):
@@ -112,6 +116,8 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
     view_options: dict[str, QAction]
     power_actions: dict[str, QAction]
     host_menus: dict[str, tuple[commands.PowerCommand, QMenu, Any]]
+    motion_actions: dict[str, QAction]  # set by motion_menu.install
+    add_to_pool_menu: QMenu
     start_on_menu: QMenu
     resume_on_menu: QMenu
     migrate_menu: QMenu
@@ -246,7 +252,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
         if self._refresh_timer.isActive():
             return
         refs = {o.ref for o in self.selection}
-        if not refs or any(ch.ref in refs or ch.cls.endswith("metrics") for ch in batch):
+        if not refs or any(ch.ref in refs or ch.cls.endswith("metrics") or ch.cls in DEPENDENT for ch in batch):
             self._refresh_timer.start()
 
     def _connection_state_changed(self, conn: Any) -> None:
@@ -391,7 +397,10 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
 
     # -- drag and drop (the tree's DropHandler) -------------------------------------------------------
     def can_drop(self, nodes: list[Any], target: Any) -> tuple[bool, str]:
-        """A VM dropped on a server (or on anything under it) migrates there."""
+        """A VM dropped on a server (or on anything under it) migrates there; a standalone
+        server dropped on a pool joins it."""
+        if nodes and all(n.kind == "host" for n in nodes):
+            return motion_menu.can_drop_servers(nodes, target)
         host_node = target
         while host_node is not None and host_node.kind != "host":
             host_node = host_node.parent
@@ -411,6 +420,9 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
             self.statusBar().clearMessage()
 
     def drop(self, nodes: list[Any], target: Any) -> None:
+        if all(n.kind == "host" for n in nodes):
+            motion_menu.drop_servers(self, nodes, target)
+            return
         host_node = target
         while host_node.kind != "host":
             host_node = host_node.parent

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMenu
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model import commands as model_commands
 from xencenter_py.model.connection import ConnectionState
-from xencenter_py.ui import commands, ha_commands, icons
+from xencenter_py.ui import commands, ha_commands, icons, motion_menu
 from xencenter_py.ui.aio import run_dialog, spawn
 from xencenter_py.ui.dialogs.about import AboutDialog
 from xencenter_py.ui.toolbar import MainToolbar
@@ -210,6 +210,7 @@ def build_menus(w: MainWindow) -> None:
     menu("templates", w.act_new_vm, None, w.act_properties)
     menu("tools", w.act_options)
     menu("help", w.act_about)
+    motion_menu.install(w)
 
 
 def build_toolbar(w: MainWindow) -> None:
@@ -285,6 +286,7 @@ def retranslate(w: MainWindow) -> None:
         m.menuAction().setToolTip(without_mnemonic(m.title()))
     for command, host_menu, _check in w.host_menus.values():
         host_menu.setTitle(str(command.text))
+    motion_menu.retranslate(w)
     for cmd in _power_commands():
         w.power_actions[cmd.id].setText(str(cmd.text))
     for act in w.toolbar.actions():
@@ -321,6 +323,7 @@ def update_commands(w: MainWindow, conns: list[Any]) -> None:
     w.act_connect_all.setEnabled(any(c.state is not ConnectionState.CONNECTED for c in w.manager.connections))
     w.act_disconnect_all.setEnabled(any(c.state is ConnectionState.CONNECTED for c in w.manager.connections))
     ha_commands.update(w)
+    motion_menu.update(w)
     ok, reason = model_commands.can_run("properties", sel)
     tip = without_mnemonic(w.act_properties.text())
     set_action_state(w.act_properties, ok, f"{tip}: {reason}" if not ok and reason else tip, reason)
@@ -374,6 +377,7 @@ def context_menu(w: MainWindow) -> QMenu:
         for host_menu in (w.resume_on_menu, w.migrate_menu, w.start_on_menu):
             if host_menu.isEnabled():
                 menu.addMenu(host_menu)
+        menu.addActions(motion_menu.context_actions(w, kinds))
         menu.addSeparator()
         menu.addAction(w.act_properties)
     elif kinds <= {"host", "pool", "connection"}:
@@ -388,8 +392,10 @@ def context_menu(w: MainWindow) -> QMenu:
         elif kinds == {"pool"}:
             menu.addSeparator()
             menu.addAction(w.ha_actions["configure"])
+        menu.addActions(motion_menu.context_actions(w, kinds))
         menu.addSeparator()
         menu.addAction(w.act_properties)
     else:
+        menu.addActions(motion_menu.context_actions(w, kinds))
         menu.addAction(w.act_properties)
     return menu

@@ -271,7 +271,12 @@ class NavigationModel(QAbstractItemModel):
             return Qt.ItemFlag.NoItemFlags
         if self.drop_handler is None:
             return _FLAGS
-        return _DRAG_FLAGS if index.internalPointer().node.kind in DRAGGABLE_KINDS else _DROP_FLAGS
+        node = index.internalPointer().node
+        if node.kind in DRAGGABLE_KINDS or (
+            node.kind == "host" and node.parent is not None and node.parent.kind != "pool"
+        ):
+            return _DRAG_FLAGS  # VMs, and standalone servers (onto a pool: join it)
+        return _DROP_FLAGS
 
     # -- drag and drop -------------------------------------------------------------------
     def mimeTypes(self) -> list[str]:

@@ -281,17 +281,26 @@ class XapiSession:
             timeout=timeout + EVENT_HTTP_MARGIN,
         )
 
-    async def run_task(self, method: str, *args: Any, progress: ProgressCallback | None = None) -> Any:
+    async def run_task(
+        self,
+        method: str,
+        *args: Any,
+        progress: ProgressCallback | None = None,
+        finished: Callable[[dict[str, Any]], None] | None = None,
+    ) -> Any:
         """Run ``method`` as ``Async.<method>`` and follow its task through events.
 
         Reports ``progress(fraction)`` as it changes, returns the decoded result, raises
         ``Failure`` on failure (``TASK_CANCELLED`` when cancelled on the server). Cancelling
-        the awaiting coroutine cancels the server task; the task is always destroyed.
+        the awaiting coroutine cancels the server task; the task is always destroyed, after
+        ``finished(record)`` has seen its last record (e.g. its ``other_config``).
         """
         task = await self.call(f"Async.{method}", *args)
         cancelled = False
         try:
             record = await self._follow_task(task, progress)
+            if finished is not None:
+                finished(record)
         except asyncio.CancelledError:
             cancelled = True
             raise

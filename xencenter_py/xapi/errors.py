@@ -49,6 +49,13 @@ class Failure(XapiClientError):
                 return render(self)
             except (ValueError, IndexError):
                 pass  # unexpected parameters: fall back to the raw form below
+        if self.code in _STORAGE_FAILURES:
+            return str(_STORAGE_FAILURES[self.code])
+        if self.code.startswith("SR_BACKEND_FAILURE") and len(self.params) > 1 and self.params[1]:
+            # Another driver sentence: shown as the driver gave it (drivers speak English).
+            return _("The storage driver reported an error: {detail} ({code})").format(
+                detail=self.params[1].strip(), code=self.code
+            )
         if not self.params:
             return _("The server reported an error: {code}").format(code=self.code)
         return _("The server reported an error: {code} ({params})").format(
@@ -284,4 +291,23 @@ _MESSAGES: dict[str, Callable[[Failure], str]] = {
     "INTERNAL_ERROR": lambda f: _("The server reported an internal error: {detail}").format(detail=f.param(0)),
     "MESSAGE_METHOD_UNKNOWN": lambda f: _("The server does not support the call {method}.").format(method=f.param(0)),
     "EVENTS_LOST": lambda f: _("Some updates from the server were lost; the view will be reloaded."),
+}
+
+
+# The storage drivers' common refusals (SM's XE_SR_ERRORCODES) in the user's language.
+_STORAGE_FAILURES = {
+    "SR_BACKEND_FAILURE_37": N_("The storage server address is missing."),
+    "SR_BACKEND_FAILURE_38": N_("The path on the storage server is missing."),
+    "SR_BACKEND_FAILURE_73": N_("The NFS share could not be mounted. Check the path on the server."),
+    "SR_BACKEND_FAILURE_90": N_("No LUN was chosen."),
+    "SR_BACKEND_FAILURE_96": N_("The iSCSI target IQN is missing or wrong."),
+    "SR_BACKEND_FAILURE_107": N_("The LUN (SCSI ID) is missing or wrong."),
+    "SR_BACKEND_FAILURE_108": N_("No NFS service was found on this server."),
+    "SR_BACKEND_FAILURE_111": N_("The SMB share could not be mounted. Check the share name and the credentials."),
+    "SR_BACKEND_FAILURE_140": N_("The server name could not be resolved. Check the name or use an IP address."),
+    "SR_BACKEND_FAILURE_141": N_("No iSCSI service answered on the target."),
+    "SR_BACKEND_FAILURE_221": N_("The location of the ISO library is missing."),
+    "SR_BACKEND_FAILURE_222": N_(
+        "The ISO library location could not be mounted. Check the location and the credentials."
+    ),
 }

@@ -101,23 +101,6 @@ async def get_supported_types(call: Call) -> list[str]:
     return sorted({rec["type"] for rec in call.store.all("SM").values()})
 
 
-@implements("SR.probe")
-async def sr_probe(
-    call: Call, host: str, device_config: dict[str, str], sr_type: str, sm_config: dict[str, str]
-) -> str:
-    """No storage exists behind a simulated target: an empty list of SRs found."""
-    if sr_type not in {rec["type"] for rec in call.store.all("SM").values()}:
-        call.fail("SR_UNKNOWN_DRIVER", sr_type)
-    return '<?xml version="1.0" ?>\n<SRlist/>\n'
-
-
-@implements("SR.probe_ext")
-async def sr_probe_ext(call: Call, *args: object) -> list[dict[str, object]]:
-    """``SR.probe``'s checks, and nothing found."""
-    await sr_probe(call, *args)
-    return []
-
-
 @implements("SR.update")
 async def sr_update(call: Call, sr: str) -> str:
     async with in_progress(call, "SR", sr, "update"):

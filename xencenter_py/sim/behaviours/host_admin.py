@@ -289,12 +289,6 @@ async def designate_new_master(call: Call, host: str) -> str:
     return ""
 
 
-@implements("pool.join", "pool.join_force")
-async def join(call: Call, address: str, username: str, password: str) -> str:
-    """A simulated pool cannot reach another server to join it."""
-    call.fail("JOINING_HOST_CONNECTION_FAILED")
-
-
 def _make_management(call: Call, host: str, pif: str) -> None:
     for ref in call.store.get("host", host)["PIFs"]:
         if call.store.exists("PIF", ref):

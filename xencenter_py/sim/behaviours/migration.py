@@ -1,15 +1,23 @@
 """Live migration inside the pool and host evacuation (protocol notes §8).
 
-``VM.pool_migrate`` moves a running VM to a host that passes the boot checks; evacuation
+``VM.pool_migrate`` moves a running VM to a host that passes the boot checks, by the
+deck's XenMotion model (:mod:`xencenter_py.xenmotion`): its memory, its current dirty rate
+(from its workload) and the migration link decide the pre-copy rounds and the downtime; evacuation
 plans a target for every guest of a host (memory reserved as the plan grows) and reports
 the VMs that prevent it with XAPI's error codes, so maintenance mode behaves as in XenCenter.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
+
+from xencenter_py import xenmotion
 from xencenter_py.datamodel import NULL_REF
+from xencenter_py.sim import rrd
 from xencenter_py.sim.behaviours.allowed_ops import vm_error
-from xencenter_py.sim.behaviours.common import GiB, in_progress, work
+from xencenter_py.sim.behaviours.common import in_progress, work
 from xencenter_py.sim.behaviours.placement import (
     boot_error,
     host_free_memory,
@@ -22,30 +30,103 @@ from xencenter_py.sim.errors import XapiError
 from xencenter_py.sim.operations import Call, implements
 from xencenter_py.sim.store import Store
 
-SECONDS_PER_GIB = 4.0
+PHASE_KEY = "migration_phase"
+DOWNTIME_KEY = "migration_downtime_ms"
+ROUNDS_KEY = "migration_precopy_rounds"
+"""Task ``other_config`` keys of the simulator's XenMotion figures (docs/SIMULATOR-EXTENSIONS.md)."""
 
 
-async def migrate(call: Call, vm: str, host: str, span: tuple[float, float] = (0.0, 1.0)) -> None:
-    """Copy the memory over (cancellable), then switch the domain to ``host``; task progress
-    moves through ``span``."""
+@dataclass
+class _Settings:
+    """Simulator-only knobs of one pool: guest workloads and the migration link."""
+
+    workloads: dict[str, float] = field(default_factory=dict)
+    link_mbit: float = xenmotion.DEFAULT_LINK_MBIT
+
+
+_SETTINGS: WeakKeyDictionary[Store, _Settings] = WeakKeyDictionary()
+
+
+def settings(store: Store) -> _Settings:
+    found = _SETTINGS.get(store)
+    if found is None:
+        found = _SETTINGS[store] = _Settings()
+    return found
+
+
+def vm_load(store: Store, vm: str) -> float:
+    """The VM's CPU load now (0..1): the one set by ``simulator.set_vm_workload``, else the
+    average of the vCPU loads its performance data shows."""
+    override = settings(store).workloads.get(vm)
+    if override is not None:
+        return override
+    cpus = [s for s in rrd.vm_sources(store, vm) if s.name.startswith("cpu")]
+    t = time.time()
+    return sum(s.value(t) for s in cpus) / len(cpus) if cpus else 0.0
+
+
+def migration_plan(store: Store, vm: str) -> xenmotion.MigrationPlan:
+    rec = store.get("VM", vm)
+    rate = xenmotion.dirty_bytes_per_second(vm_load(store, vm), rec["VCPUs_at_startup"] or rec["VCPUs_max"])
+    return xenmotion.plan(vm_target(rec), rate, settings(store).link_mbit)
+
+
+def record_phase(call: Call, values: dict[str, str]) -> None:
+    if call.task and call.store.exists("task", call.task):
+        other = call.store.get("task", call.task)["other_config"]
+        call.store.set("task", call.task, "other_config", {**other, **values})
+
+
+async def live_copy(call: Call, vm: str, lo: float, hi: float, record: bool) -> None:
+    """Pre-copy rounds then stop-and-copy, with task progress from ``lo`` to ``hi`` by bytes."""
+    steps = migration_plan(call.store, vm)
+    total = sum(steps.rounds) + steps.final_bytes or 1
+    done = 0
+    for n, size in enumerate(steps.rounds, start=1):
+        if record:
+            record_phase(call, {PHASE_KEY: f"precopy:{n}"})
+        start = lo + (hi - lo) * done / total
+        done += size
+        await work(call, size / steps.link, start, lo + (hi - lo) * done / total, 1)
+    call.allow_cancel(False)
+    if record:
+        record_phase(call, {PHASE_KEY: "stop-and-copy"})
+    await call.step(steps.downtime_seconds, hi)
+    if record:
+        record_phase(
+            call,
+            {
+                PHASE_KEY: "resumed",
+                DOWNTIME_KEY: str(round(steps.downtime_seconds * 1000)),
+                ROUNDS_KEY: str(len(steps.rounds)),
+            },
+        )
+
+
+async def migrate(
+    call: Call, vm: str, host: str, span: tuple[float, float] = (0.0, 1.0), *, record: bool = True
+) -> None:
+    """XenMotion of a running VM to ``host`` (the deck's six steps): the reservation on the
+    destination, pre-copy rounds (cancellable), stop-and-copy, resume there. The VM stays
+    Running throughout; with ``record`` the task's ``other_config`` follows the phases and
+    ends with the downtime and the number of pre-copy rounds."""
     store = call.store
     rec = store.get("VM", vm)
     source = rec["resident_on"]
-    seconds = max(rec["memory_static_max"] / GiB, 0.25) * SECONDS_PER_GIB
     lo, hi = span
     async with in_progress(call, "VM", vm, "pool_migrate"):
+        if record:
+            record_phase(call, {PHASE_KEY: "reservation"})
         if host != source:
             store.set("VM", vm, "scheduled_to_be_resident_on", host)
             refresh_host_memory(store, host)
         call.allow_cancel(True)
         try:
-            await work(call, seconds * 0.9, lo, lo + (hi - lo) * 0.9, 4)
+            await live_copy(call, vm, lo + (hi - lo) * 0.02, lo + (hi - lo) * 0.99, record)
         except XapiError:
             store.set("VM", vm, "scheduled_to_be_resident_on", NULL_REF)
             refresh_host_memory(store, host)
             raise
-        call.allow_cancel(False)
-        await work(call, seconds * 0.1, lo + (hi - lo) * 0.9, lo + (hi - lo) * 0.99, 1)
         address = store.get("host", host)["address"] or "localhost"
         store.update(
             "VM",
@@ -59,6 +140,20 @@ async def migrate(call: Call, vm: str, host: str, span: tuple[float, float] = (0
         for h in {source, host}:
             if store.exists("host", h):
                 refresh_host_memory(store, h)
+
+
+@implements("simulator.set_vm_workload")
+async def set_vm_workload(call: Call, vm: str, load: float) -> None:
+    if not 0.0 <= load <= 1.0:
+        call.fail("VALUE_NOT_SUPPORTED", "load", str(load), "the load is a fraction between 0 and 1")
+    settings(call.store).workloads[vm] = load
+
+
+@implements("simulator.set_migration_bandwidth")
+async def set_migration_bandwidth(call: Call, mbit_per_s: float) -> None:
+    if not 1.0 <= mbit_per_s <= 400_000.0:
+        call.fail("VALUE_NOT_SUPPORTED", "mbit_per_s", str(mbit_per_s), "between 1 and 400000 Mbit/s")
+    settings(call.store).link_mbit = mbit_per_s
 
 
 @implements("VM.pool_migrate")
@@ -134,4 +229,4 @@ async def evacuate(call: Call, host: str, network: str, evacuate_batch_size: int
         count = max(len(plan), 1)
         for done, (vm, target) in enumerate(plan.items()):
             if store.exists("VM", vm) and store.get("VM", vm)["resident_on"] == host:
-                await migrate(call, vm, target, (done / count, (done + 1) / count))
+                await migrate(call, vm, target, (done / count, (done + 1) / count), record=False)

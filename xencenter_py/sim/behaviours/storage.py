@@ -10,6 +10,7 @@ from typing import Any
 from xencenter_py.datamodel import NULL_REF
 from xencenter_py.sim.behaviours.allowed_ops import vdi_error
 from xencenter_py.sim.behaviours.common import GiB, MiB, in_progress, is_null, now, sm_capabilities, work
+from xencenter_py.sim.behaviours.storage_probe import forget_on_server, remember, validate_create
 from xencenter_py.sim.errors import XapiError
 from xencenter_py.sim.operations import Call, implements
 from xencenter_py.sim.store import Store, new_uuid
@@ -388,6 +389,7 @@ async def sr_create(
     store = call.store
     if not any(sm["type"] == type for sm in store.all("SM").values()):
         call.fail("SR_UNKNOWN_DRIVER", type)
+    on_server = validate_create(store, type, device_config)
     size = physical_size or _NEW_SR_SIZE.get(type, _DEFAULT_NEW_SR_SIZE)
     await work(call, 5.0, 0.0, 0.8, 3)
     sr = store.add(
@@ -417,6 +419,7 @@ async def sr_create(
             },
         )
     await work(call, 1.0, 0.8, 0.99, 1)
+    remember(store, type, device_config, store.get("SR", sr), on_server)
     return sr
 
 
@@ -437,7 +440,9 @@ async def _remove_sr(call: Call, sr: str) -> None:
 
 @implements("SR.destroy")
 async def sr_destroy(call: Call, sr: str) -> None:
+    uuid = call.store.get("SR", sr)["uuid"]
     await _remove_sr(call, sr)
+    forget_on_server(call.store, uuid)
 
 
 @implements("SR.forget")

@@ -3,7 +3,7 @@
 
 XenCenter's migrate wizard asks ``host.migrate_receive`` for the destination token, checks
 with ``VM.assert_can_migrate`` and then calls ``Async.VM.migrate_send``. A token naming a
-host outside this pool (cross-pool migration) cannot be served by a simulator and fails.
+host of another (simulated, loopback) pool is a cross-pool migration (:mod:`.cross_pool`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Any
 from xencenter_py.datamodel import NULL_REF
 from xencenter_py.sim.behaviours.allowed_ops import vm_error
 from xencenter_py.sim.behaviours.common import GiB, in_progress, work
-from xencenter_py.sim.behaviours.migration import migrate
+from xencenter_py.sim.behaviours.cross_pool import forget_migrated, is_remote, payload, peer_receive
+from xencenter_py.sim.behaviours.migration import PHASE_KEY, live_copy, migrate, record_phase
 from xencenter_py.sim.behaviours.placement import (
     host_free_memory,
     host_is_live,
@@ -32,15 +33,15 @@ async def migrate_receive(call: Call, host: str, network: str, options: dict[str
     store = call.store
     if not host_sees_network(store, host, network):
         call.fail("HOST_CANNOT_ATTACH_NETWORK", host, network)
-    address = store.get("host", host)["address"] or "localhost"
     master = store.get("pool", next(iter(store.all("pool"))))["master"]
-    master_address = store.get("host", master)["address"] or "localhost"
+    # The simulator's own URL, so that another simulator can reach it over loopback.
+    base = getattr(call.sim, "url", "") or f"http://{store.get('host', master)['address'] or 'localhost'}"
     return {
         "host": host,
         "session_id": call.session,
-        "SM": f"http://{address}/services/SM?session_id={call.session}",
-        "xenops": f"http://{address}/services/xenops?session_id={call.session}",
-        "master": f"http://{master_address}/",
+        "SM": f"{base}/services/SM?session_id={call.session}",
+        "xenops": f"{base}/services/xenops?session_id={call.session}",
+        "master": f"{base}/",
     }
 
 
@@ -95,7 +96,14 @@ def _check(call: Call, vm: str, dest: dict[str, str], vdi_map: dict[str, str], v
 async def assert_can_migrate(
     call: Call, vm: str, dest: dict[str, str], live: bool, vdi_map: dict[str, str], vif_map: dict[str, str], *_: object
 ) -> str:
-    """``migrate_send``'s checks only (the options and vGPU map change nothing here)."""
+    """``migrate_send``'s checks only (the options and vGPU map change nothing here); for
+    another pool the destination checks its side too."""
+    if is_remote(call.store, dest):
+        err = vm_error(call.store, vm, "migrate_send")
+        if err is not None:
+            raise err
+        await peer_receive(call, vm, dest, payload(call.store, vm, dest, vdi_map, vif_map), True)
+        return ""
     _check(call, vm, dest, vdi_map, vif_map)
     return ""
 
@@ -112,6 +120,8 @@ async def migrate_send(
     vgpu_map: dict[str, str],
 ) -> str:
     store = call.store
+    if is_remote(store, dest):
+        return await _migrate_to_other_pool(call, vm, dest, vdi_map, vif_map)
     host = _check(call, vm, dest, vdi_map, vif_map)
     moves = [(vdi, rec, vdi_map[vdi]) for vdi, rec in _disks(call, vm) if vdi_map.get(vdi, rec["SR"]) != rec["SR"]]
     rec = store.get("VM", vm)
@@ -132,3 +142,61 @@ async def migrate_send(
     elif rec["power_state"] != "Running":
         store.set("VM", vm, "affinity", host)
     return vm
+
+
+async def _migrate_to_other_pool(
+    call: Call, vm: str, dest: dict[str, str], vdi_map: dict[str, str], vif_map: dict[str, str]
+) -> str:
+    """Copy the disks, live-copy the memory, hand the VM over; returns its ref there."""
+    store = call.store
+    err = vm_error(store, vm, "migrate_send")
+    if err is not None:
+        raise err
+    if store.get("VM", vm)["power_state"] not in ("Running", "Halted"):
+        call.fail("VM_BAD_POWER_STATE", vm, "running", store.get("VM", vm)["power_state"].lower())
+    data = payload(store, vm, dest, vdi_map, vif_map)
+    await peer_receive(call, vm, dest, data, True)
+    disks = _disks(call, vm)
+    running = store.get("VM", vm)["power_state"] == "Running"
+    async with in_progress(call, "VM", vm, "migrate_send"):
+        call.allow_cancel(True)
+        share = 0.6 if running else 0.95
+        for i, (_vdi, vdi_rec) in enumerate(disks):
+            record_phase(call, {PHASE_KEY: f"storage:{i + 1}"})
+            seconds = max(vdi_rec["physical_utilisation"] / GiB, 0.1) * SECONDS_PER_DISK_GIB
+            await work(call, seconds, share * i / len(disks), share * (i + 1) / len(disks), 2)
+        if running:
+            await live_copy(call, vm, share, 0.97, True)
+        call.allow_cancel(False)
+        new_ref = await peer_receive(call, vm, dest, data, False)
+    forget_migrated(store, vm)
+    return new_ref
+
+
+@implements("VDI.pool_migrate")
+async def vdi_pool_migrate(call: Call, vdi: str, sr: str, options: dict[str, str]) -> str:
+    """Live storage motion of one disk of a running VM to ``sr`` (the VM's host must see it);
+    the VDI keeps its identity and moves, as XAPI's mirror-then-switch does."""
+    store = call.store
+    rec = store.get("VDI", vdi)
+    vms = [store.get("VBD", b)["VM"] for b in rec["VBDs"] if store.exists("VBD", b)]
+    running = [vm for vm in vms if store.get("VM", vm)["power_state"] == "Running"]
+    if not running:
+        call.fail("VM_BAD_POWER_STATE", vms[0] if vms else NULL_REF, "running", "halted")
+    host = store.get("VM", running[0])["resident_on"]
+    if not host_sees_sr(store, host, sr):
+        call.fail("VM_REQUIRES_SR", running[0], sr)
+    free = sr_free(store, sr)
+    if free is not None and rec["physical_utilisation"] > free:
+        call.fail("SR_FULL", rec["physical_utilisation"], max(free, 0))
+    if sr == rec["SR"]:
+        return vdi
+    async with in_progress(call, "VDI", vdi, "mirror"):
+        call.allow_cancel(True)
+        seconds = max(rec["physical_utilisation"] / GiB, 0.1) * SECONDS_PER_DISK_GIB
+        await work(call, seconds, 0.0, 0.95, 4)
+        call.allow_cancel(False)
+        account(store, rec["SR"], -rec["physical_utilisation"], -rec["virtual_size"])
+        account(store, sr, rec["physical_utilisation"], rec["virtual_size"])
+        store.set("VDI", vdi, "SR", sr)
+    return vdi

@@ -154,6 +154,18 @@ DRIVERS: tuple[Driver, ...] = (
         "CSLGSR",
     ),
     Driver(
+        "smb",
+        "SMB VHD",
+        "SR plugin which stores disks as VHD files on a remote SMB filesystem",
+        _EXT.replace("SR_SUPPORTS_LOCAL_CACHING", "SR_CACHING"),
+        {
+            "server": "Full path to share root on SMB server (required)",
+            "username": "The username to be used during SMB authentication",
+            "password": "The password to be used during SMB authentication",
+        },
+        "SMBSR",
+    ),
+    Driver(
         "iso",
         "ISO",
         "Handles CD images stored as files in iso format",

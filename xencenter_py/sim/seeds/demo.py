@@ -74,7 +74,7 @@ def build(store: Store) -> None:
 
     # ------------------------------------------------------------------ hosts
     specs = [
-        ("xs-demo-01", XEON_E5405, 16, ("Dell Inc.", "PowerEdge 2950")),
+        ("xs-demo-01", XEON_E5405, 24, ("Dell Inc.", "PowerEdge 2950")),
         ("xs-demo-02", XEON_E5405, 24, ("Dell Inc.", "PowerEdge 2950")),
         ("xs-demo-03", XEON_E5570, 32, ("Dell Inc.", "PowerEdge R710")),
     ]
