@@ -17,7 +17,6 @@ from typing import Any
 
 from xencenter_py.datamodel import NULL_REF, Message, Type, load, parse_datetime, parse_type
 from xencenter_py.sim.errors import XapiError
-from xencenter_py.sim.extensions import extension_message
 from xencenter_py.sim.store import NON_DB_CLASSES
 
 Handler = Callable[..., Awaitable[Any]]
@@ -103,7 +102,7 @@ def lookup(wire_name: str) -> Message | None:
         return None
     c = dm.classes.get(cls_name)
     if c is None:
-        return extension_message(msg) if cls_name == "simulator" else None
+        return None
     m = c.messages.get(msg)
     if (
         m is None

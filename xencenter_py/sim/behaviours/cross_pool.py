@@ -30,7 +30,7 @@ from xencenter_py.sim.behaviours.placement import (
 )
 from xencenter_py.sim.behaviours.runtime import domain_started, ensure_vm_metrics
 from xencenter_py.sim.behaviours.storage import new_vdi, sr_free
-from xencenter_py.sim.dispatch import coerce
+from xencenter_py.sim.dispatch import coerce, extension
 from xencenter_py.sim.errors import XapiError
 from xencenter_py.sim.operations import Call, implements
 from xencenter_py.sim.store import Store
@@ -270,6 +270,9 @@ def _parse(store: Store, data: str) -> dict[str, Any]:
         }
     except (ValueError, KeyError, TypeError, AttributeError):
         raise XapiError("INVALID_VALUE", "payload", "not a migration payload") from None
+
+
+extension("receive_vm", (("payload", "string"), ("check_only", "bool")), "VM ref")
 
 
 @implements("simulator.receive_vm")

@@ -26,6 +26,7 @@ from xencenter_py.sim.behaviours.placement import (
     vm_target,
 )
 from xencenter_py.sim.behaviours.runtime import next_domid
+from xencenter_py.sim.dispatch import extension
 from xencenter_py.sim.errors import XapiError
 from xencenter_py.sim.operations import Call, implements
 from xencenter_py.sim.store import Store
@@ -140,6 +141,10 @@ async def migrate(
         for h in {source, host}:
             if store.exists("host", h):
                 refresh_host_memory(store, h)
+
+
+extension("set_vm_workload", (("vm", "VM ref"), ("load", "float")))
+extension("set_migration_bandwidth", (("mbit_per_s", "float"),))
 
 
 @implements("simulator.set_vm_workload")

@@ -27,7 +27,7 @@ import aiohttp
 from xencenter_py.datamodel import NULL_REF
 from xencenter_py.sim import codec_jsonrpc
 from xencenter_py.sim.behaviours.common import is_null, pool_ref
-from xencenter_py.sim.dispatch import coerce
+from xencenter_py.sim.dispatch import coerce, extension
 from xencenter_py.sim.errors import XapiError
 from xencenter_py.sim.operations import Call, implements
 from xencenter_py.sim.store import Store
@@ -163,6 +163,10 @@ def _decode(store: Store, cls: str, fields: dict[str, Any]) -> dict[str, Any]:
 
 _MEMBERS: WeakKeyDictionary[Store, dict[str, tuple[str, str]]] = WeakKeyDictionary()
 """Per pool: joined host ref -> (its simulator's URL, a session there) to tell it of an eject."""
+
+
+extension("accept_member", (("payload", "string"), ("force", "bool")))
+extension("leave_pool", ())
 
 
 @implements("simulator.accept_member")
