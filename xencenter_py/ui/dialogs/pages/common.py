@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDateTime, QTimeZone
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -67,7 +67,6 @@ class _FieldRow:
             self.date = QDateTimeEdit()
             self.date.setObjectName(f"cf:{definition.name}")
             self.date.setCalendarPopup(True)
-            self.date.setTimeSpec(Qt.TimeSpec.UTC)
             self.date.setDisplayFormat("yyyy-MM-dd HH:mm")
             row.addWidget(self.has_date)
             row.addWidget(self.date, 1)
@@ -100,7 +99,7 @@ class _FieldRow:
         self.has_date.setChecked(parsed is not None)
         self.date.setEnabled(parsed is not None)
         when = parsed or _dt.datetime.now(_dt.UTC).replace(second=0, microsecond=0)
-        self.date.setDateTime(QDateTime.fromSecsSinceEpoch(int(when.timestamp()), Qt.TimeSpec.UTC))
+        self.date.setDateTime(QDateTime.fromSecsSinceEpoch(int(when.timestamp()), QTimeZone.utc()))
 
     def retranslate(self) -> None:
         if self.has_date is not None:
@@ -243,7 +242,9 @@ HOST_ALERTS = (
     Alert("mem_usage", N_("Generate control domain memory usage alerts"), N_("%"), 0.01, 100, 90),
 )
 SR_ALERTS = (
-    Alert("sr_io_throughput_total_per_host", N_("Generate storage throughput alerts"), N_("KB/s"), 1 / 1024, 10**7, 1024),
+    Alert(
+        "sr_io_throughput_total_per_host", N_("Generate storage throughput alerts"), N_("KB/s"), 1 / 1024, 10**7, 1024
+    ),
 )
 
 

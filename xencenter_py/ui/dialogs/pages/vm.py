@@ -350,9 +350,7 @@ class AdvancedOptionsPage(Page):
     def _update_note(self) -> None:
         editable = self.editable()
         self.note.setText(
-            ""
-            if editable
-            else _("The shadow memory multiplier cannot be changed while the VM is suspended or paused.")
+            "" if editable else _("The shadow memory multiplier cannot be changed while the VM is suspended or paused.")
         )
         self.note.setVisible(not editable)
         for w in (self.general, self.xenapp, self.manual, self.multiplier):
