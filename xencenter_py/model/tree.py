@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from xencenter_py.i18n import gettext as _
 from xencenter_py.model.cache import CacheChange
 from xencenter_py.model.listeners import add_listener
 from xencenter_py.model.objects import SR, XenObject
@@ -32,12 +31,12 @@ from xencenter_py.model.tree_rules import (
     MAX_LABEL,
     RANK,
     ROOT_KEY,
+    ROOTS,
     TREE_CLASSES,
     Place,
     TreeOptions,
     TreeRules,
     TreeView,
-    group_place,
     is_connected,
     vm_icon,
 )
@@ -106,6 +105,7 @@ _KIND_CLASS = {
     "sr": "SR",
     "vdi": "VDI",
     "network": "network",
+    "vapp": "VM_appliance",
 }
 
 
@@ -152,10 +152,8 @@ class NavigationTree:
         self._memo: dict[str, dict[str, Any]] = {}
         self._builds: dict[str, asyncio.Task[None]] = {}
         self._waiting: dict[str, list[CacheChange]] = {}
-        if view is TreeView.INFRASTRUCTURE:
-            self.root = Node(ROOT_KEY, _("XenCenter"), "home", "root")
-        else:
-            self.root = Node(ROOT_KEY, _("Objects by Type"), "objects", "root")
+        label, icon = ROOTS[view]
+        self.root = Node(ROOT_KEY, str(label), icon, "root")
         self._nodes: dict[str, Node] = {ROOT_KEY: self.root}
         for conn in connections:
             self.add_connection(conn)
@@ -273,7 +271,7 @@ class NavigationTree:
         if cid in self._builds:
             self._waiting[cid].extend(batch)  # applied once the subtree is attached
             return
-        if not is_connected(conn) or len(batch) > FULL_RECOMPUTE_THRESHOLD:
+        if self.view.is_organisation_view or not is_connected(conn) or len(batch) > FULL_RECOMPUTE_THRESHOLD:
             self._recompute_connection(cid)
             return
         dirty = self._dirty(cid, conn, batch)
@@ -313,7 +311,7 @@ class NavigationTree:
 
     def _needs_sliced_build(self, cid: str, conn: Any) -> bool:
         """A big pool that has just connected and shows nothing of its objects yet."""
-        if not is_connected(conn) or self._conn_keys[cid] - {f"{cid}/"}:
+        if self.view.is_organisation_view or not is_connected(conn) or self._conn_keys[cid] - {f"{cid}/"}:
             return False
         return sum(conn.cache.count(cls) for cls in TREE_CLASSES) > SLICED_BUILD_THRESHOLD
 
@@ -496,6 +494,9 @@ class NavigationTree:
     # -- applying desired placements as deltas --------------------------------------------------
     def _apply(self, changes: dict[str, Place | None]) -> None:
         for key, place in changes.items():
+            if place is None and key.startswith("group/"):
+                # A group placed for itself (an empty folder) stays while it has children.
+                changes[key] = place = self._rules.group_place(key)
             if place is None:
                 self._desired.pop(key, None)
             else:
@@ -557,7 +558,7 @@ class NavigationTree:
             return node
         place = self._desired.get(key)
         if place is None and key.startswith("group/"):
-            place = group_place(key)
+            place = self._rules.group_place(key)
             if place is not None:
                 self._desired[key] = place
         if place is None:

@@ -9,10 +9,11 @@ The rules follow XenCenter (``xencenter-features.md`` §3):
   and disks are not shown. Default templates, custom templates and local SRs follow the
   View-menu options; hidden objects (``HideFromXenCenter``) only with View ▸ Hidden Objects
   (then labelled " (hidden)" and grey). VMs and SRs whose home host is not live are hidden.
-* **Objects**: root ▸ one group per object type (Pools, Servers, Disconnected Servers, VMs,
-  Snapshots, Custom Templates, Default Templates, Remote SRs, Local SRs, Virtual Disks,
-  Networks) ▸ objects of every connection. Empty groups are not shown. The same options
-  apply.
+* **Objects**: root ▸ one group per object type, labelled as XenCenter does (Pools, Servers,
+  Disconnected Servers, VMs, Snapshots, Custom Templates, XenServer Templates, Remote Storage
+  Repositories, Local Storage Repositories, Virtual Disks, Networks) ▸ objects of every
+  connection. Empty groups are not shown. The same options apply.
+* **Tags, Folders, Custom Fields, vApps**: see ``org_views``.
 * **Order** at every level: type rank (pool < host < real VM < other types by XAPI type
   name, so SRs come before templates), then the type's own order (hosts: connected, then
   coordinator first; VMs: normal < snapshots < custom < default templates), then natural
@@ -56,6 +57,11 @@ Icon names (H4 draws one picture per name; this is the whole vocabulary):
 ``vdi``                virtual disk
 ``vdi-snapshot``       virtual disk of a snapshot
 ``network``            network
+``tag``                a tag (Tags view)
+``folder``             a folder (Folders view)
+``custom-field``       a custom field or one of its values (Custom Fields view)
+``vapp``               a vApp (``VM_appliance``)
+``saved-search``       a saved search
 =====================  ======================================================================
 """
 
@@ -69,6 +75,7 @@ from typing import Any
 
 from xencenter_py.i18n import N_, LazyString
 from xencenter_py.i18n import gettext as _
+from xencenter_py.model import org_views
 from xencenter_py.model.objects import SR, VM, Host, Network, Pool, XenObject, natural_key
 
 ROOT_KEY = ""
@@ -79,6 +86,7 @@ ICONS: tuple[str, ...] = (
     "vm", "vm-running", "vm-halted", "vm-suspended", "vm-paused", "vm-starting", "vm-migrating",
     "template", "template-custom", "snapshot", "snapshot-memory", "snapshot-scheduled",
     "sr", "sr-shared", "sr-default", "sr-broken", "sr-disabled", "vdi", "vdi-snapshot", "network",
+    "tag", "folder", "custom-field", "vapp", "saved-search",
 )  # fmt: skip
 """Every icon name the tree uses (see the module docstring)."""
 
@@ -95,6 +103,27 @@ RANK = {"group": 0, "pool": 0, "connection": 0, "host": 1}
 class TreeView(Enum):
     INFRASTRUCTURE = "infrastructure"
     OBJECTS = "objects"
+    TAGS = "tags"
+    FOLDERS = "folders"
+    CUSTOM_FIELDS = "custom-fields"
+    VAPPS = "vapps"
+
+    @property
+    def is_organisation_view(self) -> bool:
+        """Tags, Folders, Custom Fields, vApps: laid out by ``org_views`` (an object may
+        appear several times, so changes recompute the connection)."""
+        return self not in (TreeView.INFRASTRUCTURE, TreeView.OBJECTS)
+
+
+ROOTS: dict[TreeView, tuple[LazyString, str]] = {
+    TreeView.INFRASTRUCTURE: (N_("XenCenter"), "home"),
+    TreeView.OBJECTS: (N_("Objects by Type"), "objects"),
+    TreeView.TAGS: (N_("Tags"), "tag"),
+    TreeView.FOLDERS: (N_("Folders"), "folder"),
+    TreeView.CUSTOM_FIELDS: (N_("Custom Fields"), "custom-field"),
+    TreeView.VAPPS: (N_("vApps"), "vapp"),
+}
+"""The root node of each view: label and icon."""
 
 
 @dataclass(frozen=True)
@@ -131,9 +160,9 @@ _GROUPS: tuple[tuple[str, LazyString, str], ...] = (
     ("vms", N_("VMs"), "vm"),
     ("snapshots", N_("Snapshots"), "snapshot"),
     ("custom-templates", N_("Custom Templates"), "template-custom"),
-    ("default-templates", N_("Default Templates"), "template"),
-    ("remote-srs", N_("Remote SRs"), "sr-shared"),
-    ("local-srs", N_("Local SRs"), "sr"),
+    ("default-templates", N_("XenServer Templates"), "template"),
+    ("remote-srs", N_("Remote Storage Repositories"), "sr"),
+    ("local-srs", N_("Local Storage Repositories"), "sr"),
     ("vdis", N_("Virtual Disks"), "vdi"),
     ("networks", N_("Networks"), "network"),
 )
@@ -175,8 +204,21 @@ class TreeRules:
     def set_search(self, text: str) -> None:
         self.search_words = [w.casefold() for w in text.split()]
 
+    def group_place(self, key: str) -> Place | None:
+        """The group node for ``key``: a type group, or a tag, folder or custom field."""
+        if self.view.is_organisation_view:
+            return org_views.group_place(key, ROOT_KEY)
+        return group_place(key)
+
+    def place_in_objects_view(self, cid: str, conn: Any, cls: str, ref: str) -> Place | None:
+        """The object's place in the Objects view (the organisation views reuse it)."""
+        obj = conn.cache.get(cls, ref)
+        return self._place_objects_view(cid, conn, obj) if obj is not None else None
+
     def place_connection(self, cid: str, conn: Any) -> dict[str, Place]:
         out: dict[str, Place] = {}
+        if self.view.is_organisation_view:
+            return org_views.place_connection(self, cid, conn) if is_connected(conn) else out
         if not is_connected(conn):
             p = self._disconnected_place(cid, conn)
             if p is not None:
