@@ -44,10 +44,12 @@ def field_key(name: str, value: str | None = None) -> str:
     return FIELD_PREFIX + name + ("" if value is None else SEP + value)
 
 
-def group_place(key: str, root: str) -> Place | None:
+def group_place(key: str, root: str, search_groups: dict[str, Place] | None = None) -> Place | None:
     """The group node of an organisation view's key (None when ``key`` is not one)."""
     from xencenter_py.model.tree_rules import Place
 
+    if key.startswith(SEARCH_PREFIX):
+        return (search_groups or {}).get(key)
     if key.startswith(TAG_PREFIX):
         tag = key[len(TAG_PREFIX) :]
         return Place(root, (0, tag.casefold(), tag), tag, "tag", "tag", None, None, False, False)
@@ -104,6 +106,8 @@ def place_connection(rules: TreeRules, cid: str, conn: Any) -> dict[str, Place]:
     """Every node of one connection in an organisation view."""
     view = rules.view.value
     out: dict[str, Place] = {}
+    if view == "search":
+        return place_search(rules, cid, conn)
     if view == "folders":
         out.update(empty_folder_places(rules, conn))
     if view == "vapps":
@@ -137,3 +141,53 @@ def vapp_place(rules: TreeRules, cid: str, conn: Any, appliance: Any) -> Place |
     return Place(
         ROOT_KEY, (0, natural_key(name), appliance.ref), name, "vapp", "vapp", appliance.ref, conn, False, matches
     )
+
+
+SEARCH_PREFIX = "group/search/"
+
+
+def place_search(rules: TreeRules, cid: str, conn: Any) -> dict[str, Place]:
+    """A saved search's results: grouped by its grouping chain (an object may sit in several
+    groups of a level, e.g. tags), objects without a value at a level stay one level up."""
+    from itertools import product
+
+    from xencenter_py.model import search as searching
+    from xencenter_py.model.tree_rules import ROOT_KEY, Place
+
+    saved = rules.saved_search
+    out: dict[str, Place] = {}
+    if saved is None:
+        return out
+    levels = saved.groupings()
+    for cls in ("pool", "host", "VM", "SR", "VDI", "network"):
+        for obj in conn.cache.all(cls):
+            if not saved.wants(obj):
+                continue
+            place = rules.place_in_objects_view(cid, conn, cls, obj.ref)
+            if place is None:
+                continue
+            chains: list[list[searching.GroupValue]] = [[]]
+            for level in levels:
+                values = searching.group_values(level, obj)
+                if not values:
+                    break
+                chains = [[*c, v] for c, v in product(chains, values)]
+            for chain in chains:
+                parent = ROOT_KEY
+                is_group_itself = False
+                for depth, value in enumerate(chain):
+                    key = SEARCH_PREFIX + SEP.join(v.key for v in chain[: depth + 1])
+                    if value.key == f"{obj.cls}:{obj.ref}":
+                        is_group_itself = True  # a VM is the group of its snapshots
+                        rules.search_groups[key] = replace(place, parent=parent, matches=place.matches)
+                    elif rules.search_groups.get(key, place).ref is None or key not in out:
+                        sort = (0, natural_key(value.label), value.key)
+                        rules.search_groups[key] = Place(
+                            parent, sort, value.label, value.icon, "group", None, None, False, False
+                        )
+                    parent = key
+                if is_group_itself:
+                    out[parent] = rules.search_groups[parent]
+                    continue
+                out[f"{cid}/{obj.ref}#{parent}"] = replace(place, parent=parent)
+    return out

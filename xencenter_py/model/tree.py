@@ -140,8 +140,9 @@ class NavigationTree:
         view: TreeView = TreeView.INFRASTRUCTURE,
         options: TreeOptions | None = None,
         search: str = "",
+        saved_search: Any = None,
     ) -> None:
-        self._rules = TreeRules(view, options or TreeOptions(), search)
+        self._rules = TreeRules(view, options or TreeOptions(), search, saved_search)
         self._search = search
         self._listeners: list[TreeListener] = []
         self._connections: dict[str, Any] = {}
@@ -153,7 +154,7 @@ class NavigationTree:
         self._builds: dict[str, asyncio.Task[None]] = {}
         self._waiting: dict[str, list[CacheChange]] = {}
         label, icon = ROOTS[view]
-        self.root = Node(ROOT_KEY, str(label), icon, "root")
+        self.root = Node(ROOT_KEY, saved_search.name if saved_search is not None else str(label), icon, "root")
         self._nodes: dict[str, Node] = {ROOT_KEY: self.root}
         for conn in connections:
             self.add_connection(conn)

@@ -107,6 +107,7 @@ class TreeView(Enum):
     FOLDERS = "folders"
     CUSTOM_FIELDS = "custom-fields"
     VAPPS = "vapps"
+    SEARCH = "search"
 
     @property
     def is_organisation_view(self) -> bool:
@@ -122,6 +123,7 @@ ROOTS: dict[TreeView, tuple[LazyString, str]] = {
     TreeView.FOLDERS: (N_("Folders"), "folder"),
     TreeView.CUSTOM_FIELDS: (N_("Custom Fields"), "custom-field"),
     TreeView.VAPPS: (N_("vApps"), "vapp"),
+    TreeView.SEARCH: (N_("Search Results"), "saved-search"),
 }
 """The root node of each view: label and icon."""
 
@@ -195,9 +197,11 @@ def is_connected(conn: Any) -> bool:
 class TreeRules:
     """The placement rules of one view under the View-menu options and a search string."""
 
-    def __init__(self, view: TreeView, options: TreeOptions, search: str = "") -> None:
+    def __init__(self, view: TreeView, options: TreeOptions, search: str = "", saved_search: Any = None) -> None:
         self.view = view
         self.options = options
+        self.saved_search = saved_search
+        self.search_groups: dict[str, Place] = {}  # a saved search's groups, by key
         self.search_words: list[str] = []
         self.set_search(search)
 
@@ -207,7 +211,7 @@ class TreeRules:
     def group_place(self, key: str) -> Place | None:
         """The group node for ``key``: a type group, or a tag, folder or custom field."""
         if self.view.is_organisation_view:
-            return org_views.group_place(key, ROOT_KEY)
+            return org_views.group_place(key, ROOT_KEY, self.search_groups)
         return group_place(key)
 
     def place_in_objects_view(self, cid: str, conn: Any, cls: str, ref: str) -> Place | None:
