@@ -28,7 +28,7 @@ from xencenter_py.ui import commands, config, gc_policy, icons, menus
 from xencenter_py.ui.aio import spawn
 from xencenter_py.ui.connections import ConnectionManager
 from xencenter_py.ui.events_view import AlertsPage, EventsPage
-from xencenter_py.ui.navigation import Mode, NavigationPane, NotificationPage, stable_key
+from xencenter_py.ui.navigation import VIEW_OF_MODE, Mode, NavigationPane, NotificationPage, stable_key
 from xencenter_py.ui.operations import OperationHistory
 from xencenter_py.ui.status_bar import StatusArea
 from xencenter_py.ui.tabs.base import TabPage
@@ -198,10 +198,13 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
         """Build the navigation tree for the current view (also F5)."""
         if self.navigation_tree is not None:
             self.navigation_tree.close()
-        view = TreeView.OBJECTS if self.navigation.mode is Mode.OBJECTS else TreeView.INFRASTRUCTURE
+        view = VIEW_OF_MODE.get(self.navigation.mode, TreeView.INFRASTRUCTURE)
+        saved = self.navigation.saved_search if view is TreeView.SEARCH else None
         self._tree_connections = list(self.manager.connections)
         self._tree_language = current_language()
-        self.navigation_tree = NavigationTree(self._tree_connections, view, self.options, self.navigation.search.text())
+        self.navigation_tree = NavigationTree(
+            self._tree_connections, view, self.options, self.navigation.search.text(), saved
+        )
         self.navigation.set_tree(self.navigation_tree)
         self._watch_caches()
         self.tree_rebuilt.emit()
