@@ -21,6 +21,7 @@ import datetime as _dt
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 FOLDER_KEY = "folder"
@@ -105,18 +106,24 @@ class CustomFieldDefinition:
 
 def parse_custom_fields(xml: str | None) -> list[CustomFieldDefinition]:
     """The definitions in XenCenter's XML (unknown types and broken XML are skipped)."""
-    if not xml or not xml.strip():
-        return []
+    return list(_parse_custom_fields(xml or ""))
+
+
+@lru_cache(maxsize=64)
+def _parse_custom_fields(xml: str) -> tuple[CustomFieldDefinition, ...]:
+    """Parsed once per distinct document: searching reads it for every object."""
+    if not xml.strip():
+        return ()
     try:
         root = ET.fromstring(xml)
     except ET.ParseError:
-        return []
+        return ()
     out: list[CustomFieldDefinition] = []
     for node in root.iter("CustomFieldDefinition"):
         name, kind = node.get("name"), node.get("type")
         if name and kind in FIELD_TYPES and all(d.name != name for d in out):
             out.append(CustomFieldDefinition(name, kind))
-    return out
+    return tuple(out)
 
 
 def custom_fields_xml(definitions: Iterable[CustomFieldDefinition]) -> str:

@@ -75,7 +75,7 @@ from typing import Any
 
 from xencenter_py.i18n import N_, LazyString
 from xencenter_py.i18n import gettext as _
-from xencenter_py.model import org_views
+from xencenter_py.model import org, org_views
 from xencenter_py.model.objects import SR, VM, Host, Network, Pool, XenObject, natural_key
 
 ROOT_KEY = ""
@@ -274,7 +274,17 @@ class TreeRules:
     def _obj_matches(self, obj: XenObject) -> bool:
         if not self.search_words:
             return True
-        return self.text_matches(obj.name, obj.description, obj.ip_addresses())
+        if self.text_matches(obj.name, obj.description, obj.ip_addresses()):
+            return True
+        # XenCenter's search box also finds tags and custom field values.
+        texts = [t.casefold() for t in obj.get("tags") or ()]
+        other = obj.get("other_config") or {}
+        if any(k.startswith(org.CUSTOM_FIELD_PREFIX) for k in other):
+            for definition in org.custom_field_definitions(obj.cache.pool):
+                value = other.get(definition.key)
+                if value:
+                    texts.append(value.casefold())
+        return any(w in t for w in self.search_words for t in texts)
 
     def _vm_in_scope(self, vm: VM) -> str | None:
         """The VM's object type under the current options, or None when out of scope."""

@@ -30,6 +30,7 @@ from xencenter_py.ui.connections import ConnectionManager
 from xencenter_py.ui.events_view import AlertsPage, EventsPage
 from xencenter_py.ui.navigation import VIEW_OF_MODE, Mode, NavigationPane, NotificationPage, stable_key
 from xencenter_py.ui.operations import OperationHistory
+from xencenter_py.ui.organize import Organizer, results_under
 from xencenter_py.ui.status_bar import StatusArea
 from xencenter_py.ui.tabs.base import TabPage
 from xencenter_py.ui.tabs.general import GeneralTab
@@ -71,6 +72,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
         menus.build_toolbar(self)
         self._build_body()
         self._build_status_bar()
+        self.organizer = Organizer(self)
 
         self.manager.connections_changed.connect(self._connections_changed)
         self.manager.state_changed.connect(self._connection_state_changed)
@@ -287,6 +289,8 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
             self._forward.clear()
         self.selected_nodes = list(nodes)
         self.selection = [o for o in (n.obj for n in nodes) if o is not None]
+        if not self.selection and self.navigation.mode is Mode.SAVED_SEARCH:
+            self.selection = results_under(nodes)  # a search or one of its groups: the Search tab
         self._update_tabs()
         self.update_commands()
         self._update_title()
@@ -388,7 +392,11 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
 
     # -- drag and drop (the tree's DropHandler) -------------------------------------------------------
     def can_drop(self, nodes: list[Any], target: Any) -> tuple[bool, str]:
-        """A VM dropped on a server (or on anything under it) migrates there."""
+        """A VM dropped on a server (or on anything under it) migrates there; objects dropped
+        on a tag or a folder are tagged or filed (``organize``)."""
+        verdict = self.organizer.drop_verdict(nodes, target)
+        if verdict is not None:
+            return verdict
         host_node = target
         while host_node is not None and host_node.kind != "host":
             host_node = host_node.parent
@@ -408,6 +416,8 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
             self.statusBar().clearMessage()
 
     def drop(self, nodes: list[Any], target: Any) -> None:
+        if self.organizer.drop(nodes, target):
+            return
         host_node = target
         while host_node.kind != "host":
             host_node = host_node.parent
@@ -415,6 +425,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
 
     def _context_menu(self, pos: Any) -> None:
         menu = menus.context_menu(self)
+        self.organizer.extend_context_menu(menu, self.selected_nodes)
         menu.popup(self.navigation.tree.viewport().mapToGlobal(pos))
         self.context_menu = menu
 

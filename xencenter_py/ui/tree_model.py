@@ -30,7 +30,7 @@ ICON_NAME_ROLE = Qt.ItemDataRole.UserRole + 4
 
 Index = QModelIndex | QPersistentModelIndex
 MIME_TYPE = "application/x-xencenter-py-nodes"
-DRAGGABLE_KINDS = frozenset({"vm"})
+DRAGGABLE_KINDS = frozenset({"vm", "host", "pool", "sr", "vdi", "network", "template", "snapshot", "folder"})
 
 # Item flags, combined once: QTreeView asks for them for every row on every relayout, and
 # combining Python enum flags per call made a relayout of a 5,000-VM tree take ~50 ms.

@@ -81,7 +81,9 @@ async def rename_tag(connections: Sequence[Any], old: str, new: str, progress: P
 
 async def delete_tag(connections: Sequence[Any], tag: str, progress: Progress = no_progress) -> None:
     calls = [
-        (o.connection, f"{o.cls}.remove_tags", (o.ref, tag)) for o in _objects(connections) if tag in (o.get("tags") or ())
+        (o.connection, f"{o.cls}.remove_tags", (o.ref, tag))
+        for o in _objects(connections)
+        if tag in (o.get("tags") or ())
     ]
     await _run(calls, progress, _("Deleting tag '{tag}'").format(tag=tag))
 
@@ -166,9 +168,7 @@ async def move_to_folder(objects: Sequence[Any], path: str, progress: Progress =
 
 
 # -- custom fields -------------------------------------------------------------------------------
-async def add_custom_field(
-    conn: Any, definition: org.CustomFieldDefinition, progress: Progress = no_progress
-) -> None:
+async def add_custom_field(conn: Any, definition: org.CustomFieldDefinition, progress: Progress = no_progress) -> None:
     pool = conn.cache.pool
     if pool is None:
         raise ActionError(_("The pool is not loaded yet."))
@@ -194,7 +194,9 @@ async def remove_custom_field(conn: Any, name: str, progress: Progress = no_prog
     calls: list[Call] = [(conn, "pool.remove_from_gui_config", (pool.ref, org.CUSTOM_FIELDS_KEY))]
     if kept:
         calls.append((conn, "pool.add_to_gui_config", (pool.ref, org.CUSTOM_FIELDS_KEY, org.custom_fields_xml(kept))))
-    calls += [(conn, f"{o.cls}.remove_from_other_config", (o.ref, key)) for o in _objects([conn]) if key in o.other_config]
+    calls += [
+        (conn, f"{o.cls}.remove_from_other_config", (o.ref, key)) for o in _objects([conn]) if key in o.other_config
+    ]
     await _run(calls, progress, _("Deleting custom field '{name}'").format(name=name))
 
 
