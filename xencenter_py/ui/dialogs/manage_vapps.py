@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -65,9 +66,12 @@ class ManageVAppsDialog(Retranslating, QDialog):
         self.error = error_label("vappError")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.buttons.rejected.connect(self.reject)
+        self.name_label, self.description_label = QLabel(), QLabel()
+        self.name_label.setBuddy(self.name)
+        self.description_label.setBuddy(self.description)
         self.form = QFormLayout()
-        self.form.addRow("", self.name)
-        self.form.addRow("", self.description)
+        self.form.addRow(self.name_label, self.name)
+        self.form.addRow(self.description_label, self.description)
         left = QVBoxLayout()
         left.addWidget(self.vapps, 1)
         for b in (self.new, self.delete, self.start, self.shutdown):
@@ -103,8 +107,8 @@ class ManageVAppsDialog(Retranslating, QDialog):
         self.delete.setText(_("&Delete"))
         self.start.setText(_("&Start"))
         self.shutdown.setText(_("Shut &Down"))
-        self.form.labelForField(self.name).setText(_("&Name:"))
-        self.form.labelForField(self.description).setText(_("D&escription:"))
+        self.name_label.setText(_("&Name:"))
+        self.description_label.setText(_("D&escription:"))
         self.vms.setHorizontalHeaderLabels(
             [_("VMs in this vApp"), _("Start order"), _("Start delay (s)"), _("Shutdown delay (s)")]
         )

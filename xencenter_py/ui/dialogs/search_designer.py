@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -240,10 +241,12 @@ class SearchDesigner(Retranslating, QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.buttons.rejected.connect(self.reject)
         self.form = QFormLayout()
-        self.form.addRow("", self.name)
-        self.form.addRow("", self.grouping)
-        self.form.addRow("", self.then_grouping)
-        self.form.addRow("", self.pool)
+        self.form_labels: dict[QWidget, QLabel] = {}
+        for widget in (self.name, self.grouping, self.then_grouping, self.pool):
+            label = QLabel()
+            label.setBuddy(widget)
+            self.form_labels[widget] = label
+            self.form.addRow(label, widget)
         actions = QHBoxLayout()
         for b in (self.show_button, self.save_button, self.import_button, self.export_button):
             actions.addWidget(b)
@@ -279,9 +282,7 @@ class SearchDesigner(Retranslating, QDialog):
             self.pool: _("Save &in pool:"),
         }
         for widget, text in labels.items():
-            label = self.form.labelForField(widget)
-            label.setText(text)
-            label.setBuddy(widget)
+            self.form_labels[widget].setText(text)
         self.scope_box.setTitle(_("Search for"))
         for kind, box in self.scopes.items():
             box.setText(str(searching.TYPE_LABELS[kind]))
