@@ -55,7 +55,7 @@ def test_default_searches() -> None:
         "VMs by Power State",
         "VMs by Network",
         "VMs by vApp",
-        "Objects by Tag",
+        "Resources by Tag",
         "VMs and Snapshots",
     ]
     by_tag = NavigationTree([conn], TreeView.SEARCH, saved_search=defaults["dead-beef-1234-objbytags"])

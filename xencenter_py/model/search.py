@@ -507,7 +507,7 @@ def default_searches() -> list[Search]:
             default=True,
         ),
         Search(
-            str(_("Objects by Tag")),
+            str(_("Resources by Tag")),
             "dead-beef-1234-objbytags",
             OBJECT_TYPES[:11],
             filter=_el("ListEmptyQuery", property="tags", empty="no"),

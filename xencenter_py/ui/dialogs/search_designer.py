@@ -49,7 +49,7 @@ SCOPES: tuple[str, ...] = (
 
 STRING_OPS: tuple[tuple[LazyString, str], ...] = (
     (N_("contains"), "contains"),
-    (N_("starts with"), "startswith"),
+    (N_("begins with"), "startswith"),
     (N_("ends with"), "endswith"),
     (N_("is exactly"), "exactmatch"),
     (N_("does not contain"), "notcontain"),
