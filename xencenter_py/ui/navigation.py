@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model.tree import TreeView
 from xencenter_py.ui import icons
+from xencenter_py.ui.menus import set_action_text
 from xencenter_py.ui.tree_model import NODE_ROLE, NavigationModel
 from xencenter_py.ui.widgets import Retranslating
 
@@ -233,7 +234,7 @@ class NavigationPane(Retranslating, QWidget):
             Mode.VAPPS: _("&vApps"),
         }
         for mode, act in self.organization_actions.items():
-            act.setText(texts[mode])
+            set_action_text(act, texts[mode])
         self.set_counts(self._counts[NotificationPage.ALERTS], self._counts[NotificationPage.EVENTS])
 
     def set_counts(self, alerts: int, event_errors: int) -> None:
@@ -254,7 +255,8 @@ class NavigationPane(Retranslating, QWidget):
         """Built-in searches last, then by name (XenCenter's ``Search.CompareTo``)."""
         self.searches_menu.clear()
         for search in sorted(self.searches(), key=lambda s: (s.default, s.name.casefold())):
-            act = self.searches_menu.addAction(icons.icon("saved-search"), search.name)
+            act = self.searches_menu.addAction(icons.icon("saved-search"), "")
+            set_action_text(act, search.name.replace("&", "&&"))
             act.setObjectName(f"search:{search.uuid}")
             act.triggered.connect(lambda _c=False, s=search: self.show_search(s))
 

@@ -24,6 +24,7 @@ from xencenter_py.model.actions.base import ActionError
 from xencenter_py.model.org_views import FOLDER_PREFIX, TAG_PREFIX
 from xencenter_py.ui.aio import ask, run_dialog, spawn
 from xencenter_py.ui.dialogs.name_dialog import NameDialog
+from xencenter_py.ui.menus import set_action_text
 
 if TYPE_CHECKING:
     from xencenter_py.ui.main_window import MainWindow
@@ -68,7 +69,8 @@ class Organizer(QObject):
         self.act_search = self._action("newSearch", self.new_search)
         tools = window.menus["tools"]
         first = tools.actions()[0] if tools.actions() else None
-        for act in (self.act_manage_tags, self.act_manage_vapps, self.act_search):
+        # Manage vApps is offered where vApps are shown (the vApps view's context menus).
+        for act in (self.act_manage_tags, self.act_search):
             tools.insertAction(first, act)
         tools.insertSeparator(first)
         window.navigation.searches = self.searches
@@ -83,9 +85,9 @@ class Organizer(QObject):
         return act
 
     def retranslate(self) -> None:
-        self.act_manage_tags.setText(_("Manage &Tags..."))
-        self.act_manage_vapps.setText(_("Manage &vApps..."))
-        self.act_search.setText(_("&Search Designer..."))
+        set_action_text(self.act_manage_tags, _("Manage &Tags..."))
+        set_action_text(self.act_manage_vapps, _("Manage &vApps..."))
+        set_action_text(self.act_search, _("&Search Designer..."))
 
     # -- helpers ----------------------------------------------------------------------------
     def connections(self) -> list[Any]:
@@ -260,6 +262,8 @@ class Organizer(QObject):
             items.append(("removeFromFolder", _("Remove from &Folder"), lambda: self._move_objects(objects, "")))
         if objects and parent_tag is not None and len(objects) == len(nodes):
             items.append(("untag", _("&Untag"), lambda: self._untag(objects, parent_tag)))
+        if node.kind == "root" and node.icon == "vapp":
+            items.append(("manageVapps", _("Manage &vApps..."), self.manage_vapps))
         if node.kind == "vapp" and node.obj is not None:
             appliance = node.obj
             items.append(("startVapp", _("&Start vApp"), lambda: self.start_vapp(appliance)))
@@ -270,7 +274,8 @@ class Organizer(QObject):
         if menu.actions():
             menu.addSeparator()
         for name, text, slot in items:
-            act = menu.addAction(text)
+            act = menu.addAction("")
+            set_action_text(act, text)
             act.setObjectName(name)
             act.triggered.connect(lambda _c=False, s=slot: s())
 
