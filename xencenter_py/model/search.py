@@ -80,7 +80,7 @@ def object_type(obj: Any) -> str | None:
 def _os_name(vm: Any) -> str | None:
     gm = vm.resolve("VM_guest_metrics", vm.get("guest_metrics")) if vm.cls == "VM" else None
     name = (gm.get("os_version") or {}).get("name", "") if gm is not None else ""
-    return name.split("|")[0] or None
+    return name.split("|")[0].strip() or None
 
 
 def _virtualisation_status(vm: Any) -> str | None:
