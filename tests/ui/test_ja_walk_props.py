@@ -4,13 +4,15 @@ cut off, and a language switch while a dialog is open changes it too."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from PySide6.QtWidgets import QWidget
 
 from tests.conftest import SimProcess
 from tests.ui.conftest import connect_via_dialog
-from tests.ui.test_ja_walk import ALLOWED, Walker, japanese, object_names  # noqa: F401  (fixture)
+from tests.ui.test_ja_walk import Walker, object_names
 from xencenter_py.i18n.qt import switch_language
 from xencenter_py.ui import menus
 from xencenter_py.ui.dialogs.manage_tags import ManageTagsDialog
@@ -23,6 +25,13 @@ from xencenter_py.ui.navigation import ORGANIZATION_MODES, Mode, stable_key
 # Names XenCenter's Japanese keeps in Latin letters on these pages (products, protocols).
 PRODUCT_TERMS = {"vApp", "vApps", "XenApp", "syslog", "iLO", "DRAC", "Dell", "Remote", "Access", "Controller",
                  "Integrated", "Lights-Out", "Wake-on-LAN", "WoL", "xensearch", "Tools"}  # fmt: skip
+
+
+@pytest.fixture
+def japanese() -> Iterator[None]:
+    switch_language("ja")
+    yield
+    switch_language("en")
 
 
 def walk_properties(walker: Walker, qtbot: Any, window: Any, obj: Any, where: str) -> list[str]:
@@ -40,9 +49,7 @@ def walk_properties(walker: Walker, qtbot: Any, window: Any, obj: Any, where: st
     return titles
 
 
-def test_properties_and_organisation_in_japanese(
-    qtbot: Any, window: Any, demo_sim: SimProcess, japanese: None
-) -> None:
+def test_properties_and_organisation_in_japanese(qtbot: Any, window: Any, demo_sim: SimProcess, japanese: None) -> None:
     conn = connect_via_dialog(qtbot, window, demo_sim.url, demo_sim.password)
     walker = Walker(object_names(window) | {t.lower() for t in PRODUCT_TERMS})
     cache = conn.cache

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -51,6 +52,9 @@ SLICED_BUILD_THRESHOLD = 2000
 
 BUILD_SLICE = 300
 """Objects placed between two yields to the event loop while a big pool is laid out."""
+
+BULK_THRESHOLD = 64
+"""Changes from which leaves shown or hidden together are applied per parent (``_bulk``)."""
 
 BUILD_ATTEMPTS = 3
 """Layouts started over (pool, host or storage changes meanwhile) before building at once."""
@@ -92,8 +96,13 @@ class Node:
         return self.connection.cache.get(cls, self.ref) if cls else None
 
 
-def _sort_key(node: Node) -> tuple[Any, ...]:
-    return node.sort_key
+_sort_key = operator.attrgetter("sort_key")
+"""A node's sort key (a C-level getter: bisecting thousands of siblings calls it often)."""
+
+
+def _with_matches(p: Place, matches: bool) -> Place:
+    """``p`` with another ``matches`` (the constructor: much faster than ``replace``)."""
+    return Place(p.parent, p.sort_key, p.label, p.icon, p.kind, p.ref, p.conn, p.grey, matches)
 
 
 _KIND_CLASS = {
@@ -190,12 +199,35 @@ class NavigationTree:
         return self._search
 
     def set_search(self, text: str) -> None:
-        """Filter by a search string (deltas only, no reset)."""
+        """Filter by a search string (deltas only, no reset). Every object keeps its place;
+        a keystroke only recomputes which places match, from the texts kept at placement."""
         if text == self._search:
             return
         self._search = text
         self._rules.set_search(text)
-        self._recompute_all()
+        if self._builds:
+            self._recompute_all()
+            return
+        cids = {id(conn): cid for cid, conn in self._connections.items()}
+        changes: dict[str, Place | None] = {}
+        for key, place in self._desired.items():
+            if place.kind == "folder" and place.ref is None:
+                if place.matches == bool(text.split()):  # an empty folder shows only without a search
+                    changes[key] = _with_matches(place, not text.split())
+                continue
+            if place.ref is None or place.conn is None:
+                continue
+            cid = cids.get(id(place.conn))
+            cls = _KIND_CLASS.get(place.kind)
+            if cid is None or cls is None:
+                continue
+            matches = self._rules.cached_matches(cid, place.conn, cls, place.ref)
+            if matches is not None and matches != place.matches:
+                changes[key] = _with_matches(place, matches)
+        self._apply(changes)
+        for cid, conn in list(self._connections.items()):
+            if not is_connected(conn):
+                self._recompute_connection(cid)  # a server not connected: one node, by name
 
     def set_options(self, options: TreeOptions) -> None:
         """Apply new View-menu options (deltas only, no reset)."""
@@ -228,6 +260,7 @@ class NavigationTree:
                 self._apply(dict.fromkeys(self._conn_keys.pop(cid, set())))
                 del self._connections[cid]
                 self._memo.pop(cid, None)
+                self._rules.texts = {k: v for k, v in self._rules.texts.items() if k[0] != cid}
 
     def close(self) -> None:
         """Stop following the connections."""
@@ -502,6 +535,8 @@ class NavigationTree:
                 self._desired.pop(key, None)
             else:
                 self._desired[key] = place
+        if len(changes) > BULK_THRESHOLD:
+            changes = self._bulk(changes)
         present = [k for k, p in changes.items() if p is not None]
         absent = [k for k, p in changes.items() if p is None]
         present.sort(key=lambda k: RANK.get(self._desired[k].kind, 2))
@@ -515,6 +550,58 @@ class NavigationTree:
             finished = getattr(listener, "batch_finished", None)
             if finished is not None:
                 finished()
+
+    def _bulk(self, changes: dict[str, Place | None]) -> dict[str, Place | None]:
+        """Many leaves appearing or disappearing at once (a search keystroke on a big pool):
+        each parent's children list is rebuilt once instead of once per node; the deltas are
+        the same (removals from the last row up, insertions from the first row down, so every
+        row is right when it is announced). Returns the changes left for ``_sync``."""
+        rest: dict[str, Place | None] = {}
+        inserts: dict[str, list[Node]] = {}
+        removals: dict[str, list[Node]] = {}
+        for key, place in changes.items():
+            node = self._nodes.get(key)
+            shown = place is not None and place.matches
+            if node is None and shown and place is not None and place.kind not in RANK:
+                parent = self._ensure(place.parent)
+                if parent is not None:
+                    leaf = Node(
+                        key, place.label, place.icon, place.kind, place.ref, place.conn, sort_key=place.sort_key
+                    )
+                    leaf.grey = place.grey
+                    inserts.setdefault(parent.key, []).append(leaf)
+                    continue
+            if node is not None and not shown and not node.children and node.parent is not None:
+                removals.setdefault(node.parent.key, []).append(node)
+                continue
+            rest[key] = place
+        listeners = list(self._listeners)
+        for parent_key, nodes in removals.items():
+            parent = self._nodes[parent_key]
+            gone = {id(n) for n in nodes}
+            rows = [i for i, child in enumerate(parent.children) if id(child) in gone]
+            for row in reversed(rows):
+                node = parent.children.pop(row)
+                node.parent = None
+                self._nodes.pop(node.key, None)
+                for listener in listeners:
+                    listener.removed(parent_key, row, node.key)
+            self._prune(parent)
+        for parent_key, nodes in inserts.items():
+            parent = self._nodes.get(parent_key)
+            if parent is None:  # pruned just above: let _sync bring it back
+                rest.update({n.key: self._desired.get(n.key) for n in nodes})
+                continue
+            new = {id(n) for n in nodes}
+            for n in nodes:
+                n.parent = parent
+                self._nodes[n.key] = n
+            parent.children = sorted([*parent.children, *nodes], key=_sort_key)
+            for row, child in enumerate(parent.children):
+                if id(child) in new:
+                    for listener in listeners:
+                        listener.inserted(parent_key, row, child)
+        return rest
 
     def _sync(self, key: str) -> None:
         place = self._desired.get(key)

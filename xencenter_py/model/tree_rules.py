@@ -202,6 +202,8 @@ class TreeRules:
         self.options = options
         self.saved_search = saved_search
         self.search_groups: dict[str, Place] = {}  # a saved search's groups, by key
+        self.texts: dict[tuple[str, str], str] = {}  # (cid, ref): what the search box looks in
+        self._ips: dict[tuple[int, str], tuple[Any, list[str]]] = {}  # VM addresses by metrics record
         self.search_words: list[str] = []
         self.set_search(search)
 
@@ -271,20 +273,70 @@ class TreeRules:
                     return True
         return False
 
-    def _obj_matches(self, obj: XenObject) -> bool:
-        if not self.search_words:
-            return True
-        if self.text_matches(obj.name, obj.description, obj.ip_addresses()):
-            return True
-        # XenCenter's search box also finds tags and custom field values.
-        texts = [t.casefold() for t in obj.get("tags") or ()]
+    @staticmethod
+    def search_text(obj: XenObject) -> str:
+        """What the search box looks in, casefolded and joined by NUL (no word holds one, so
+        no match spans two texts): name, description, tags and custom field values, all of
+        which XenCenter's search box finds."""
+        texts = [obj.name, obj.description, *(obj.get("tags") or ())]
         other = obj.get("other_config") or {}
         if any(k.startswith(org.CUSTOM_FIELD_PREFIX) for k in other):
             for definition in org.custom_field_definitions(obj.cache.pool):
                 value = other.get(definition.key)
                 if value:
-                    texts.append(value.casefold())
-        return any(w in t for w in self.search_words for t in texts)
+                    texts.append(value)
+        return "\0".join(texts).casefold()
+
+    def text_matches_obj(self, text: str, obj: Any, conn: Any = None, cls: str = "", ref: str = "") -> bool:
+        """Whether the search matches ``text`` (from ``search_text``) or, for words that look
+        like addresses, an IP address of the object (``obj``, or looked up by ``cls``/``ref``)."""
+        words = self.search_words
+        if not words:
+            return True
+        for w in words:
+            if w in text:
+                return True
+        ipish = [w for w in words if _IPISH.match(w)]
+        if not ipish:
+            return False
+        ips = self._ip_addresses(obj, conn, cls, ref)
+        return any(ip.startswith(w) for w in ipish for ip in ips)
+
+    def _ip_addresses(self, obj: Any, conn: Any, cls: str, ref: str) -> list[str]:
+        """An object's addresses; a VM's are kept with the guest-metrics record they came
+        from and read again only when that record is replaced (records change by replacement)."""
+        cache = obj.cache if obj is not None else conn.cache
+        if obj is not None:
+            cls, ref = obj.cls, obj.ref
+        if cls != "VM":
+            found = obj if obj is not None else cache.get(cls, ref)
+            return found.ip_addresses() if found is not None else []
+        metrics = cache.record("VM_guest_metrics", (cache.record("VM", ref) or {}).get("guest_metrics"))
+        kept = self._ips.get((id(cache), ref))
+        if kept is not None and kept[0] is metrics:
+            return kept[1]
+        found = obj if obj is not None else cache.get(cls, ref)
+        ips = found.ip_addresses() if found is not None else []
+        self._ips[(id(cache), ref)] = (metrics, ips)
+        return ips
+
+    def _obj_matches(self, obj: XenObject, cid: str | None = None) -> bool:
+        text = self.search_text(obj)
+        if cid is not None:
+            self.texts[(cid, obj.ref)] = text
+        return self.text_matches_obj(text, obj)
+
+    def cached_matches(self, cid: str, conn: Any, cls: str, ref: str) -> bool | None:
+        """Whether an object placed before matches the current search (None: gone), from the
+        text kept when it was placed: a keystroke re-reads nothing."""
+        text = self.texts.get((cid, ref))
+        if text is None:
+            obj = conn.cache.get(cls, ref)
+            if obj is None:
+                return None
+            text = self.texts[(cid, ref)] = self.search_text(obj)
+            return self.text_matches_obj(text, obj)
+        return self.text_matches_obj(text, None, conn, cls, ref)
 
     def _vm_in_scope(self, vm: VM) -> str | None:
         """The VM's object type under the current options, or None when out of scope."""
@@ -370,11 +422,10 @@ class TreeRules:
         return self._node_place(cid, conn, obj, _group_key(group))
 
     def _node_place(self, cid: str, conn: Any, obj: XenObject, parent: str, group: bool = False) -> Place | None:
-        """Label, icon, kind and sort key of an object placed under ``parent``; leaves that
-        do not match the search are dropped, groups (pools, hosts) become containers."""
-        matches = self._obj_matches(obj)
-        if not matches and not group:
-            return None
+        """Label, icon, kind and sort key of an object placed under ``parent``. An object
+        not matching the search is still placed (``matches`` False): it is not shown, but a
+        keystroke only flips ``matches``; groups (pools, hosts) stay while they have children."""
+        matches = self._obj_matches(obj, cid)
         label, grey = obj.name, False
         if isinstance(obj, SR):
             label = obj.name_without_host
