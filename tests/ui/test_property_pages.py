@@ -131,7 +131,14 @@ def test_vm_pages_round_trip(qtbot: Any, window: Any, pool: SimProcess) -> None:
     assert dialog.page(common.AlertsPage).rows[0].level.value() == 85
     assert dialog.page(CpuMemoryPage).scheduling.value("vcpuPriority") == 65535
     assert dialog.calls() == []
-    dialog.reject()
+    # Deleting a field removes its definition and every object's value of it.
+    qtbot.mouseClick(dialog.page(common.CustomFieldsPage).rows["Expires"].delete, Qt.MouseButton.LeftButton)
+    press_ok(qtbot, dialog)
+    qtbot.waitUntil(lambda: [d.name for d in org.custom_field_definitions(conn.cache.pool)] == ["Owner"], timeout=10000)
+    qtbot.waitUntil(
+        lambda: "XenCenter.CustomFields.Expires" not in conn.cache.record("VM", staging.ref)["other_config"],
+        timeout=10000,
+    )
 
 
 def test_running_vm_gets_live_shadow_multiplier(qtbot: Any, window: Any, pool: SimProcess) -> None:

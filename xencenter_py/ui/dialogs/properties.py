@@ -447,6 +447,7 @@ PAGES: dict[str, list[type[Page]]] = {
 SHOWN_IF: dict[type[Page], Callable[[Any], bool]] = {
     vm.AdvancedOptionsPage: lambda o: o.is_hvm,
     infrastructure.ReadCachingPage: lambda o: o.get("type") in infrastructure.READ_CACHING_TYPES,
+    infrastructure.LiveMigrationPage: lambda o: "migration_compression" in o.record,  # pools that have it
 }
 """Pages only some objects of a kind have (Advanced Options: HVM VMs only)."""
 

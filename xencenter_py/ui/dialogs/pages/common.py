@@ -55,12 +55,16 @@ class _FieldRow:
     def __init__(self, definition: org.CustomFieldDefinition, changed: Callable[[], None]) -> None:
         self.definition = definition
         self.label = QLabel(definition.name)
+        self.delete = QPushButton()
+        self.delete.setObjectName(f"cfDelete:{definition.name}")
+        self.delete.setCheckable(True)
+        self.delete.toggled.connect(changed)
         self.text: QLineEdit | None = None
         self.has_date: QCheckBox | None = None
         self.date: QDateTimeEdit | None = None
         if definition.is_date:
-            self.widget = QWidget()
-            row = QHBoxLayout(self.widget)
+            self.date_box = QWidget()
+            row = QHBoxLayout(self.date_box)
             row.setContentsMargins(0, 0, 0, 0)
             self.has_date = QCheckBox()
             self.has_date.setObjectName(f"cfSet:{definition.name}")
@@ -76,8 +80,12 @@ class _FieldRow:
         else:
             self.text = QLineEdit()
             self.text.setObjectName(f"cf:{definition.name}")
-            self.widget = self.text
             self.text.textChanged.connect(changed)
+        self.widget = QWidget()
+        row = QHBoxLayout(self.widget)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.text if self.text is not None else self.date_box, 1)
+        row.addWidget(self.delete)
         self.loaded = ""
 
     def stored(self) -> str:
@@ -104,6 +112,8 @@ class _FieldRow:
     def retranslate(self) -> None:
         if self.has_date is not None:
             self.has_date.setToolTip(_("Set a date for this field"))
+        self.delete.setText(_("Delete Field"))
+        self.delete.setToolTip(_("Delete this custom field from the pool (and its value from every object) on OK"))
 
 
 class CustomFieldsPage(Page):
@@ -162,6 +172,9 @@ class CustomFieldsPage(Page):
         return org.custom_field_definitions(self.obj.cache.pool)
 
     def refresh(self) -> None:
+        wanted = {d.name for d in self.definitions()}
+        for name in [n for n in self.rows if n not in wanted]:  # removed by someone else
+            self.form.removeRow(self.rows.pop(name).label)
         for definition in self.definitions():
             row = self.rows.get(definition.name)
             stored = org.value_text(definition, org.custom_field_value(self.obj, definition))
@@ -205,13 +218,24 @@ class CustomFieldsPage(Page):
         pool = self.obj.cache.pool
         existing = self._pool_definitions()
         added = [d for d in self.new_definitions if d.name not in {x.name for x in existing}]
-        if added and pool is not None:
-            xml = org.custom_fields_xml([*existing, *added])
-            out += map_key_calls(pool, "gui_config", org.CUSTOM_FIELDS_KEY, xml)
+        deleted = {name for name, row in self.rows.items() if row.delete.isChecked()}
+        if (added or deleted) and pool is not None:
+            kept = [d for d in [*existing, *added] if d.name not in deleted]
+            out += map_key_calls(
+                pool, "gui_config", org.CUSTOM_FIELDS_KEY, org.custom_fields_xml(kept) if kept else None
+            )
         for row in self.rows.values():
             value = row.stored()
+            if row.definition.name in deleted:
+                continue
             if value != row.loaded:
                 out += other_config_calls(self.obj, row.definition.key, value or None)
+        for name in sorted(deleted):  # XenCenter's RemoveCustomFieldAction: every object loses the value
+            key = org.CUSTOM_FIELD_PREFIX + name
+            for cls in org.FOLDER_CLASSES:
+                for other in self.obj.cache.all(cls):
+                    if key in (other.get("other_config") or {}):
+                        out.append((f"{cls}.remove_from_other_config", (other.ref, key)))
         return out
 
 
