@@ -204,10 +204,11 @@ def test_search_designer_save_export_import(qtbot: Any, window: Any, pool: SimPr
     tree = labels(window)
     assert "  Halted" in tree and "    Windows Server 2019 Staging" in tree
     assert all("windows" in line.lower() for line in tree if line.startswith("    "))
-    # The root selected: the Search tab lists the results.
+    # The root selected: the Search tab lists the results; commands do not apply to them.
     select(window, qtbot, window.navigation_tree.root)
-    assert list(window.tab_pages) and window.tabs.currentWidget() is window.tab_pages["search"]
+    assert window.tabs.count() == 1 and window.tabs.currentWidget() is window.tab_pages["search"]
     assert window.tab_pages["search"].table.rowCount() == sum(1 for line in tree if line.startswith("    "))
+    assert window.selection == [] and not window.power_actions["start"].isEnabled()
 
     qtbot.mouseClick(designer.save_button, Qt.MouseButton.LeftButton)
     search = designer.search()

@@ -30,7 +30,7 @@ from xencenter_py.ui.connections import ConnectionManager
 from xencenter_py.ui.events_view import AlertsPage, EventsPage
 from xencenter_py.ui.navigation import VIEW_OF_MODE, Mode, NavigationPane, NotificationPage, stable_key
 from xencenter_py.ui.operations import OperationHistory
-from xencenter_py.ui.organize import Organizer, results_under
+from xencenter_py.ui.organize import RESULT_MODES, Organizer, results_under
 from xencenter_py.ui.status_bar import StatusArea
 from xencenter_py.ui.tabs.base import TabPage
 from xencenter_py.ui.tabs.general import GeneralTab
@@ -60,6 +60,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
         self.navigation_tree: NavigationTree | None = None
         self._tree_connections: list[Any] = []
         self.selection: list[Any] = []  # selected model objects
+        self.group_results: list[Any] = []  # objects below a selected tag, folder or search node
         self.selected_nodes: list[Any] = []
         self._back: list[list[str]] = []
         self._forward: list[list[str]] = []
@@ -289,15 +290,15 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
             self._forward.clear()
         self.selected_nodes = list(nodes)
         self.selection = [o for o in (n.obj for n in nodes) if o is not None]
-        if not self.selection and self.navigation.mode is Mode.SAVED_SEARCH:
-            self.selection = results_under(nodes)  # a search or one of its groups: the Search tab
+        # A search, tag or folder node: the Search tab lists what is below it (commands do not apply).
+        self.group_results = results_under(nodes) if not self.selection and self.navigation.mode in RESULT_MODES else []
         self._update_tabs()
         self.update_commands()
         self._update_title()
 
     def _update_tabs(self) -> None:
         wanted = [page for page in self.tab_pages.values() if page.applies_to(self.selection)]
-        if len(self.selection) > 1:
+        if len(self.selection) > 1 or self.group_results:
             wanted = [self.tab_pages["search"]]
         current_key = self.last_tab
         self.tabs.blockSignals(True)
@@ -309,7 +310,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
                 self.tabs.insertTab(position, page, page.title())
         self.tabs.blockSignals(False)
         for page in wanted:
-            page.set_objects(self.selection)
+            page.set_objects(self.selection or self.group_results)
         if current_key in self.tab_pages and self.tabs.indexOf(self.tab_pages[current_key]) >= 0:
             self.tabs.setCurrentWidget(self.tab_pages[current_key])
 
@@ -342,10 +343,11 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
 
     def _refresh_selection_views(self) -> None:
         self.selection = [o for o in self.selection if o.exists]
+        self.group_results = [o for o in self.group_results if o.exists]
         for index in range(self.tabs.count()):
             page = self.tabs.widget(index)
             if isinstance(page, TabPage):
-                page.set_objects(self.selection)
+                page.set_objects(self.selection or self.group_results)
         self.update_commands()
         self._update_title()
 

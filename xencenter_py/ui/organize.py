@@ -25,6 +25,7 @@ from xencenter_py.model.org_views import FOLDER_PREFIX, TAG_PREFIX
 from xencenter_py.ui.aio import ask, run_dialog, spawn
 from xencenter_py.ui.dialogs.name_dialog import NameDialog
 from xencenter_py.ui.menus import set_action_text
+from xencenter_py.ui.navigation import ORGANIZATION_MODES, Mode
 
 if TYPE_CHECKING:
     from xencenter_py.ui.main_window import MainWindow
@@ -39,6 +40,10 @@ def folder_of_node(node: Any) -> str | None:
     if node.kind == "root" and node.icon == "folder":
         return "/"
     return None
+
+
+RESULT_MODES = (*ORGANIZATION_MODES, Mode.SAVED_SEARCH)
+"""Views whose group nodes (a tag, a folder, a search) select the objects below them."""
 
 
 def results_under(nodes: list[Any]) -> list[Any]:

@@ -516,7 +516,7 @@ class PropertiesDialog(Retranslating, QDialog):
         ok.setEnabled(not any(problems) and not self._busy())
 
     def _cache_changed(self, batch: list[Any]) -> None:
-        if not any(ch.ref == self.obj.ref or ch.cls == "host" for ch in batch):
+        if not any(ch.ref == self.obj.ref or ch.cls in ("host", "pool") for ch in batch):
             return
         if not self.obj.exists:
             if not self._busy():
