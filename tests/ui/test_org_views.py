@@ -76,6 +76,8 @@ def test_tags_and_folders_views(qtbot: Any, window: Any, pool: SimProcess) -> No
     web = node_named(window, "Web", "tag")
     dev = next(n for n in web.children)
     production = node_named(window, "Production", "tag")
+    model = window.navigation.model
+    assert model.flags(model.index_for_key(dev.key)) & Qt.ItemFlag.ItemIsDragEnabled  # any object, here
     assert window.can_drop([dev], production)[1] == "Tag with 'Production'"
     assert drop(window, [dev], production)
     vm = dev.obj

@@ -30,7 +30,9 @@ ICON_NAME_ROLE = Qt.ItemDataRole.UserRole + 4
 
 Index = QModelIndex | QPersistentModelIndex
 MIME_TYPE = "application/x-xencenter-py-nodes"
-DRAGGABLE_KINDS = frozenset({"vm", "host", "pool", "sr", "vdi", "network", "template", "snapshot", "folder"})
+DRAGGABLE_KINDS = frozenset({"vm"})
+ORGANISABLE_KINDS = frozenset({"vm", "host", "pool", "sr", "vdi", "network", "template", "snapshot", "folder"})
+"""What can be dragged onto a tag or into a folder in the organisation views."""
 
 # Item flags, combined once: QTreeView asks for them for every row on every relayout, and
 # combining Python enum flags per call made a relayout of a 5,000-VM tree take ~50 ms.
@@ -271,7 +273,10 @@ class NavigationModel(QAbstractItemModel):
             return Qt.ItemFlag.NoItemFlags
         if self.drop_handler is None:
             return _FLAGS
-        return _DRAG_FLAGS if index.internalPointer().node.kind in DRAGGABLE_KINDS else _DROP_FLAGS
+        kind = index.internalPointer().node.kind
+        organising = self.tree is not None and self.tree.view.is_organisation_view
+        draggable = kind in (ORGANISABLE_KINDS if organising else DRAGGABLE_KINDS)
+        return _DRAG_FLAGS if draggable else _DROP_FLAGS
 
     # -- drag and drop -------------------------------------------------------------------
     def mimeTypes(self) -> list[str]:
