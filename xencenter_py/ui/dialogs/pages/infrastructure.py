@@ -36,6 +36,16 @@ def _in_maintenance(host: Any) -> bool:
     return not host.get("enabled", True)
 
 
+def _multipathing_calls(host: Any, enabled: bool) -> list[Call]:
+    """``host.set_multipathing`` where the host has the field; older hosts keep it in
+    ``other_config`` (``multipathing`` and ``multipathhandle``), as XenCenter writes it."""
+    if "multipathing" in host.record:
+        return [("host.set_multipathing", (host.ref, enabled))]
+    return other_config_calls(host, "multipathing", "true" if enabled else "false") + other_config_calls(
+        host, "multipathhandle", "dmp"
+    )
+
+
 class MultipathingPage(FieldPage):
     NAME = "multipathingPage"
     TITLE = N_("Multipathing")
@@ -49,7 +59,7 @@ class MultipathingPage(FieldPage):
             N_("&Enable multipathing on this server"),
             "bool",
             lambda h: bool(h.get("multipathing")) or _other(h, "multipathing") == "true",
-            lambda h, v: [("host.set_multipathing", (h.ref, v))],
+            lambda h, v: _multipathing_calls(h, v),
             enabled=_in_maintenance,
         ),
     )
