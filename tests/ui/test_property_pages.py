@@ -160,7 +160,7 @@ def test_running_vm_gets_live_shadow_multiplier(qtbot: Any, window: Any, pool: S
         dialog.reject()
 
 
-def test_host_pool_sr_network_vdi_pages(qtbot: Any, window: Any, pool: SimProcess) -> None:
+def test_host_pool_sr_network_vdi_pages(qtbot: Any, window: Any, pool: SimProcess, run: Any) -> None:
     conn = connect_via_dialog(qtbot, window, pool.url, pool.password)
     host = by_name(conn, "host", "xs-demo-02")
     dialog = open_dialog(window, host)
@@ -188,6 +188,17 @@ def test_host_pool_sr_network_vdi_pages(qtbot: Any, window: Any, pool: SimProces
     assert config["power_on_ip"] == "127.0.0.9" and config["power_on_user"] == "admin"
     assert config["power_on_password_secret"] and "ilo-secret" not in str(rec)
     assert org.parse_perfmon(rec["other_config"]["perfmon"])["memory_free_kib"].level == 512 * 1024
+
+    # In maintenance mode, multipathing can be changed.
+    run(conn.call("host.disable", host.ref))
+    qtbot.waitUntil(lambda: not conn.cache.record("host", host.ref)["enabled"], timeout=10000)
+    dialog = open_dialog(window, conn.cache.get("host", host.ref))
+    multipath = dialog.page(infrastructure.MultipathingPage).form.inputs["multipathing"].widget
+    assert multipath.isEnabled()
+    multipath.setChecked(not multipath.isChecked())
+    wanted = multipath.isChecked()
+    press_ok(qtbot, dialog)
+    qtbot.waitUntil(lambda: conn.cache.record("host", host.ref)["multipathing"] is wanted, timeout=10000)
 
     demo_pool = conn.cache.pool
     dialog = open_dialog(window, demo_pool)
