@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from tests.conftest import SimProcess
 from tests.ui.conftest import connect_via_dialog, message_boxes, wait_dialog
@@ -221,6 +221,26 @@ def test_search_designer_save_export_import(qtbot: Any, window: Any, pool: SimPr
     window.navigation._fill_searches_menu()
     names = [a.text() for a in window.navigation.searches_menu.actions()]
     assert names[0] == "Windows by power state" and "VMs by Power State" in names  # built-in ones last
+
+    # Shown from the Saved Searches menu, it opens in the designer for editing, and can be deleted.
+    saved_action = next(a for a in window.navigation.searches_menu.actions() if a.text() == "Windows by power state")
+    saved_action.trigger()
+    qtbot.waitUntil(lambda: window.navigation.saved_search.uuid == search.uuid, timeout=5000)
+    window.organizer.act_search.trigger()
+
+    def editors() -> list[Any]:
+        return [d for d in QApplication.topLevelWidgets() if isinstance(d, SearchDesigner) and d.isVisible()]
+
+    qtbot.waitUntil(lambda: len([d for d in editors() if d is not designer]) == 1, timeout=5000)
+    editor = next(d for d in editors() if d is not designer)
+    assert (
+        editor.uuid == search.uuid
+        and editor.name.text() == "Windows by power state"
+        and editor.delete_button.isEnabled()
+    )
+    qtbot.mouseClick(editor.delete_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: search.key not in conn.cache.pool["gui_config"], timeout=10000)
+    editor.reject()
 
     exported = tmp_path / "mine.xensearch"
     assert designer.export_file(str(exported))

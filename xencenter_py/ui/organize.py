@@ -239,7 +239,8 @@ class Organizer(QObject):
     def new_search(self) -> None:
         from xencenter_py.ui.dialogs.search_designer import SearchDesigner
 
-        dialog = SearchDesigner(self, self.w)
+        shown = self.w.navigation.saved_search if self.w.navigation.mode is Mode.SAVED_SEARCH else None
+        dialog = SearchDesigner(self, self.w, shown)  # the search on show is opened for editing
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 

@@ -238,6 +238,8 @@ class SearchDesigner(Retranslating, QDialog):
         self.import_button.setObjectName("importSearch")
         self.export_button = QPushButton()
         self.export_button.setObjectName("exportSearch")
+        self.delete_button = QPushButton()
+        self.delete_button.setObjectName("deleteSearch")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.buttons.rejected.connect(self.reject)
         self.form = QFormLayout()
@@ -248,7 +250,7 @@ class SearchDesigner(Retranslating, QDialog):
             self.form_labels[widget] = label
             self.form.addRow(label, widget)
         actions = QHBoxLayout()
-        for b in (self.show_button, self.save_button, self.import_button, self.export_button):
+        for b in (self.show_button, self.save_button, self.delete_button, self.import_button, self.export_button):
             actions.addWidget(b)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
@@ -264,12 +266,19 @@ class SearchDesigner(Retranslating, QDialog):
         self.save_button.clicked.connect(self.save_to_pool)
         self.import_button.clicked.connect(self._choose_import)
         self.export_button.clicked.connect(self._choose_export)
+        self.delete_button.clicked.connect(self.delete_from_pool)
+        self.pool.currentIndexChanged.connect(self._validate)
         self.name.textChanged.connect(self._validate)
         for box in self.scopes.values():
             box.toggled.connect(self._validate)
         for conn in organizer.connections():
             self.pool.addItem(conn.friendly_name, conn)
         self.load(search or searching.Search(_("New Search"), self.uuid, ("VM",)))
+        if search is not None and search.default:
+            self.uuid = str(_uuid.uuid4())  # a built-in search is saved as a new one
+        owner = getattr(search, "connection", None)
+        if owner is not None and self.pool.findData(owner) >= 0:
+            self.pool.setCurrentIndex(self.pool.findData(owner))
         self.retranslate()
 
     # -- texts ------------------------------------------------------------------------------
@@ -303,6 +312,7 @@ class SearchDesigner(Retranslating, QDialog):
         self.save_button.setText(_("&Save"))
         self.import_button.setText(_("&Import..."))
         self.export_button.setText(_("&Export..."))
+        self.delete_button.setText(_("&Delete"))
         self.buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("Close"))
         for row in self.rows:
             row.retranslate()
@@ -399,7 +409,15 @@ class SearchDesigner(Retranslating, QDialog):
         for b in (self.show_button, self.export_button):
             b.setEnabled(not text)
         self.save_button.setEnabled(not text and self.pool.count() > 0)
+        self.delete_button.setEnabled(self._stored_in() is not None)
         return text
+
+    def _stored_in(self) -> Any:
+        """The chosen pool when it holds this search (so it can be deleted there)."""
+        conn = self.pool.currentData()
+        pool = conn.cache.pool if conn is not None else None
+        key = searching.SEARCH_KEY_PREFIX + self.uuid
+        return conn if pool is not None and key in (pool.get("gui_config") or {}) else None
 
     # -- commands ----------------------------------------------------------------------------
     def show_results(self) -> None:
@@ -423,6 +441,18 @@ class SearchDesigner(Retranslating, QDialog):
                 progress(done / len(calls))
 
         self.organizer.w.history.start(_("Saving search '{name}'").format(name=search.name), conn.friendly_name, work)
+
+    def delete_from_pool(self) -> None:
+        conn = self._stored_in()
+        if conn is None:
+            return
+        pool, key, name = conn.cache.pool, searching.SEARCH_KEY_PREFIX + self.uuid, self.name.text().strip()
+
+        async def work(progress: Callable[[float], None]) -> None:
+            await conn.call("pool.remove_from_gui_config", pool.ref, key)
+            progress(1.0)
+
+        self.organizer.w.history.start(_("Deleting search '{name}'").format(name=name), conn.friendly_name, work)
 
     def import_file(self, path: str) -> bool:
         """Load the first search of a ``.xensearch`` file; a bad file is explained, nothing lost."""
