@@ -211,6 +211,8 @@ def test_search_designer_save_export_import(qtbot: Any, window: Any, pool: SimPr
     assert window.tabs.count() == 1 and window.tabs.currentWidget() is window.tab_pages["search"]
     assert window.tab_pages["search"].table.rowCount() == sum(1 for line in tree if line.startswith("    "))
     assert window.selection == [] and not window.power_actions["start"].isEnabled()
+    grid = window.tab_pages["search"].table
+    assert grid.isColumnHidden(5) and grid.isColumnHidden(3)  # the search lists no address or memory column
 
     qtbot.mouseClick(designer.save_button, Qt.MouseButton.LeftButton)
     search = designer.search()

@@ -287,6 +287,8 @@ class Search:
     sorting: list[ET.Element] = field(default_factory=list)
     show_expanded: bool = False
     default: bool = False
+    connection: Any = field(default=None, compare=False)
+    """The connection whose pool stores the search (None: built in, or not saved)."""
 
     @property
     def key(self) -> str:

@@ -79,9 +79,17 @@ class Organizer(QObject):
             tools.insertAction(first, act)
         tools.insertSeparator(first)
         window.navigation.searches = self.searches
+        window.tree_rebuilt.connect(self._tree_rebuilt)
         self._unsubscribe = on_language_changed(lambda _lang: self.retranslate())
         window.destroyed.connect(lambda *_a: self._unsubscribe())
         self.retranslate()
+
+    def _tree_rebuilt(self) -> None:
+        """A saved search shows its own columns in the Search tab."""
+        nav = self.w.navigation
+        search = nav.saved_search if nav.mode is Mode.SAVED_SEARCH else None
+        columns = [name for name, _width in search.columns] if search is not None and search.columns else None
+        self.w.tab_pages["search"].set_columns(columns)
 
     def _action(self, name: str, slot: Callable[[], Any]) -> QAction:
         act = QAction(self.w)
@@ -103,7 +111,7 @@ class Organizer(QObject):
         out = searching.default_searches()
         for conn in self.connections():
             for s in searching.saved_searches(conn.cache.pool):
-                s.connection = conn  # type: ignore[attr-defined]
+                s.connection = conn
                 out.append(s)
         return out
 

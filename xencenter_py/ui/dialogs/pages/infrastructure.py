@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from PySide6.QtWidgets import QLineEdit
+
 from xencenter_py.i18n import N_, format_bytes
 from xencenter_py.i18n import gettext as _
 from xencenter_py.ui.dialogs.property_page import (
@@ -114,7 +116,7 @@ _REMOTE_MODES = ("iLO", "DRAC")
 
 def _power_mode(host: Any) -> str:
     mode = host.get("power_on_mode") or ""
-    return mode if mode in dict((m, m) for _l, m in POWER_ON_MODES) else "custom"
+    return mode if mode in {m for _label, m in POWER_ON_MODES} else "custom"
 
 
 def _power_config(host: Any, key: str) -> str:
@@ -141,8 +143,6 @@ class PowerOnPage(FieldPage):
 
     def __init__(self, obj: Any, changed: Any) -> None:
         super().__init__(obj, changed)
-        from PySide6.QtWidgets import QLineEdit
-
         password = self.form.inputs["powerOnPassword"].widget
         if isinstance(password, QLineEdit):
             password.setEchoMode(QLineEdit.EchoMode.Password)
