@@ -184,7 +184,9 @@ class GeneralPage(Page):
         self.remove_tag.setEnabled(bool(self.tag_list.selectedItems()))
 
     def problem(self) -> str:
-        text = _("The name cannot be empty.") if not self.name_edit.text().strip() else ""
+        # An object the pool holds without a name (a pool of one, some disks) may stay so.
+        edited = self.name_edit.text() != self._name
+        text = _("The name cannot be empty.") if edited and not self.name_edit.text().strip() else ""
         show_error(self.name_error, text)
         return text
 
