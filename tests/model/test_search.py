@@ -85,3 +85,22 @@ def test_bad_search_files_are_refused_with_a_reason() -> None:
         searching.parse_search_file("<Searches/>")
     with pytest.raises(searching.SearchFormatError, match="newer version"):
         searching.parse_search_file('<Search name="x" major_version="3"><Query/></Search>')
+
+
+@pytest.mark.parametrize("dump", sorted(p for p in (DATA.parent / "db").iterdir() if p.is_file()), ids=lambda p: p.name)
+def test_every_view_and_built_in_search_on_real_dumps(dump: Path) -> None:
+    from xencenter_py.model.connection import Connection
+    from xencenter_py.sim import xmldb
+    from xencenter_py.sim.store import Store
+
+    store = Store()
+    xmldb.load(str(dump), store)
+    conn = Connection.from_records(dump.name, {cls: store.all(cls) for cls in store.tables})
+    for view in TreeView:
+        if view is not TreeView.SEARCH:
+            tree = NavigationTree([conn], view, search="a")
+            tree.set_search("")
+            assert tree.render_lines() == NavigationTree([conn], view).render_lines()  # a keystroke = a rebuild
+    for saved in searching.default_searches():
+        lines = NavigationTree([conn], TreeView.SEARCH, saved_search=saved).render_lines()
+        assert lines[0] == f"{saved.name}\tsaved-search"

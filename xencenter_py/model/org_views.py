@@ -69,17 +69,15 @@ def group_place(key: str, root: str, search_groups: dict[str, Place] | None = No
 
 
 def empty_folder_places(rules: TreeRules, conn: Any) -> dict[str, Place]:
-    """The pool's empty folders, shown while there is no search text."""
+    """The pool's empty folders, shown (``matches``) while there is no search text."""
     from xencenter_py.model.tree_rules import ROOT_KEY
 
-    if rules.search_words:
-        return {}
     out: dict[str, Place] = {}
     for path in org.empty_folders(conn.cache.pool):
         for ancestor in org.folder_ancestors(path):
             place = group_place(folder_key(ancestor), ROOT_KEY)
             if place is not None:
-                out[folder_key(ancestor)] = replace(place, matches=True)
+                out[folder_key(ancestor)] = replace(place, matches=not rules.search_words)
     return out
 
 
