@@ -108,6 +108,14 @@ def test_tags_and_folders_views(qtbot: Any, window: Any, pool: SimProcess) -> No
     name_dialog(qtbot, "Production")
     qtbot.waitUntil(lambda: "  Production" in labels(window), timeout=10000)
     assert org.empty_folders(conn.cache.pool) == ["/Production"]
+    # A folder's label edited in place (F2 or a slow double-click) renames it too.
+    model = window.navigation.model
+    index = model.index_for_key(node_named(window, "Production", "folder").key)
+    assert model.flags(index) & Qt.ItemFlag.ItemIsEditable
+    assert model.setData(index, "Prod", Qt.ItemDataRole.EditRole)
+    qtbot.waitUntil(lambda: org.empty_folders(conn.cache.pool) == ["/Prod"], timeout=10000)
+    assert model.setData(model.index_for_key(node_named(window, "Prod", "folder").key), "Production")
+    qtbot.waitUntil(lambda: org.empty_folders(conn.cache.pool) == ["/Production"], timeout=10000)
 
     window.navigation.set_mode(Mode.OBJECTS)
     qtbot.waitUntil(lambda: window.navigation_tree.root.label == "Objects by Type", timeout=5000)

@@ -133,6 +133,10 @@ class NavigationPane(Retranslating, QWidget):
         self.tree.setDragDropOverwriteMode(True)  # a drop is always *on* a node, as in XenCenter
         self.tree.setModel(self.model)
         self.tree.setHeaderHidden(True)
+        # Folders and tags are renamed in place with F2 or a click on the selected label.
+        self.tree.setEditTriggers(
+            QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.SelectedClicked
+        )
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

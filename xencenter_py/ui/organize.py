@@ -22,7 +22,7 @@ from xencenter_py.model import search as searching
 from xencenter_py.model.actions import organize
 from xencenter_py.model.actions.base import ActionError
 from xencenter_py.model.org_views import FOLDER_PREFIX, TAG_PREFIX
-from xencenter_py.ui.aio import ask, run_dialog, spawn
+from xencenter_py.ui.aio import ask, run_dialog, show_error, spawn
 from xencenter_py.ui.dialogs.name_dialog import NameDialog
 from xencenter_py.ui.menus import set_action_text
 from xencenter_py.ui.navigation import ORGANIZATION_MODES, Mode
@@ -79,6 +79,7 @@ class Organizer(QObject):
             tools.insertAction(first, act)
         tools.insertSeparator(first)
         window.navigation.searches = self.searches
+        window.navigation.model.rename_handler = self.rename_node
         window.tree_rebuilt.connect(self._tree_rebuilt)
         self._unsubscribe = on_language_changed(lambda _lang: self.retranslate())
         window.destroyed.connect(lambda *_a: self._unsubscribe())
@@ -194,6 +195,28 @@ class Organizer(QObject):
             )
 
         spawn(flow(), self.w, _("Delete Folder"))
+
+    def rename_node(self, node: Any, name: str) -> None:
+        """A folder or tag renamed by editing its label in the tree."""
+        folder, tag = folder_of_node(node), tag_of_node(node)
+        conns = self.connections()
+        if folder is not None and folder != "/":
+            problem = self._folder_name_problem(name)
+            if problem:
+                show_error(self.w, _("Rename Folder"), problem)
+                return
+            old = org.folder_parts(folder)[-1]
+            self.run(
+                _("Renaming folder '{old}' to '{new}'").format(old=old, new=name),
+                self._location(),
+                lambda p: organize.rename_folder(conns, folder, name, p),
+            )
+        elif tag is not None:
+            self.run(
+                _("Renaming tag '{old}' to '{new}'").format(old=tag, new=name),
+                self._location(),
+                lambda p: organize.rename_tag(conns, tag, name, p),
+            )
 
     # -- tags -------------------------------------------------------------------------------
     def rename_tag(self, tag: str) -> None:
