@@ -86,9 +86,16 @@ class Organizer(QObject):
         self.retranslate()
 
     def _tree_rebuilt(self) -> None:
-        """A saved search shows its own columns in the Search tab."""
+        """A saved search shows its own columns in the Search tab; a built-in one follows the
+        language (its name is the tree's root)."""
         nav = self.w.navigation
         search = nav.saved_search if nav.mode is Mode.SAVED_SEARCH else None
+        if search is not None and search.default:
+            fresh = next((s for s in searching.default_searches() if s.uuid == search.uuid), search)
+            if fresh.name != search.name:
+                nav.saved_search = fresh
+                self.w.rebuild_tree()
+                return
         columns = [name for name, _width in search.columns] if search is not None and search.columns else None
         self.w.tab_pages["search"].set_columns(columns)
 
