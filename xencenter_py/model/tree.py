@@ -165,6 +165,7 @@ class NavigationTree:
         label, icon = ROOTS[view]
         self.root = Node(ROOT_KEY, saved_search.name if saved_search is not None else str(label), icon, "root")
         self._nodes: dict[str, Node] = {ROOT_KEY: self.root}
+        self._hidden: dict[str, Node] = {}  # leaves a search hid, kept to be shown again cheaply
         for conn in connections:
             self.add_connection(conn)
 
@@ -528,6 +529,8 @@ class NavigationTree:
     # -- applying desired placements as deltas --------------------------------------------------
     def _apply(self, changes: dict[str, Place | None]) -> None:
         for key, place in changes.items():
+            if place is None:
+                self._hidden.pop(key, None)
             if place is None and key.startswith("group/"):
                 # A group placed for itself (an empty folder) stays while it has children.
                 changes[key] = place = self._rules.group_place(key)
@@ -565,10 +568,13 @@ class NavigationTree:
             if node is None and shown and place is not None and place.kind not in RANK:
                 parent = self._ensure(place.parent)
                 if parent is not None:
-                    leaf = Node(
-                        key, place.label, place.icon, place.kind, place.ref, place.conn, sort_key=place.sort_key
-                    )
-                    leaf.grey = place.grey
+                    leaf = self._hidden.pop(key, None)
+                    looks = (place.label, place.icon, place.kind, place.sort_key, place.grey)
+                    if leaf is None or (leaf.label, leaf.icon, leaf.kind, leaf.sort_key, leaf.grey) != looks:
+                        leaf = Node(
+                            key, place.label, place.icon, place.kind, place.ref, place.conn, sort_key=place.sort_key
+                        )
+                        leaf.grey = place.grey
                     inserts.setdefault(parent.key, []).append(leaf)
                     continue
             if node is not None and not shown and not node.children and node.parent is not None:
@@ -584,6 +590,7 @@ class NavigationTree:
                 node = parent.children.pop(row)
                 node.parent = None
                 self._nodes.pop(node.key, None)
+                self._hidden[node.key] = node  # most likely shown again by a later keystroke
                 for listener in listeners:
                     listener.removed(parent_key, row, node.key)
             self._prune(parent)
