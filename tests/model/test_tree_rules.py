@@ -143,8 +143,8 @@ def test_objects_view_groups_by_type() -> None:
         "VMs",
         "Snapshots",
         "Custom Templates",
-        "Remote SRs",
-        "Local SRs",
+        "Remote Storage Repositories",
+        "Local Storage Repositories",
         "Virtual Disks",
         "Networks",
     ]

@@ -80,7 +80,10 @@ CONCEPT_EXCEPTIONS: dict[tuple[str, str], str] = {
         " under the GNU General Public License, version 2 or later.",
         r"\blicen[cs]e[sd]?\b",
     ): "the GNU General Public License is a name and stays in English",
-    ("Start Options", r"\bstart(s|ed|ing)?\b"): "XenCenter's Japanese names the VM's Start Options page 高可用性オプション",
+    (
+        "Start Options",
+        r"\bstart(s|ed|ing)?\b",
+    ): "XenCenter's Japanese names the VM's Start Options page 高可用性オプション",
 }
 
 PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(?:![rsa])?(?::[^{}]*)?\}|%\([A-Za-z_]+\)[sdfr]|%[sdf]")

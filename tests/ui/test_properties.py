@@ -55,10 +55,13 @@ def test_rename_and_tag_update_tree_and_general_tab(qtbot: Any, window: Any, poo
     dialog = open_with_f2(window, qtbot, HALTED)
     assert [dialog.page_list.item(i).text() for i in range(dialog.page_list.count())] == [
         "General",
+        "Custom Fields",
         "CPU and Memory",
+        "Boot Options",
         "Start Options",
+        "Alerts",
         "Home Server",
-    ]
+    ]  # a PV VM: no Advanced Options (shadow memory is for HVM guests)
     general = dialog.page(GeneralPage)
     assert general.name_edit.text() == HALTED
     general.name_edit.setText("  CentOS Renamed  ")
@@ -92,7 +95,7 @@ def test_invalid_values_are_refused_inline(qtbot: Any, window: Any, pool: SimPro
     assert ok_button(dialog).isEnabled() and not general.name_error.isVisibleTo(dialog)
 
     cpu = dialog.page(CpuMemoryPage)
-    dialog.page_list.setCurrentRow(1)
+    dialog.page_list.setCurrentRow(dialog.pages.index(cpu))
     cpu.spins["memory_dynamic_max"].setValue(cpu.spins["memory_static_max"].value() + 512)
     assert not ok_button(dialog).isEnabled()
     assert "static maximum" in cpu.error.text() and cpu.error.isVisibleTo(dialog)
@@ -160,9 +163,14 @@ def test_home_server_and_vcpus_applied_in_order(qtbot: Any, window: Any, pool: S
 
 def test_properties_of_other_objects_and_availability(qtbot: Any, window: Any, demo_sim: SimProcess) -> None:
     connect_via_dialog(qtbot, window, demo_sim.url, demo_sim.password)
-    for label in ("Demo Pool", "xs-demo-01"):
+    expected = {
+        "Demo Pool": ["General", "Custom Fields", "Alerts", "Live Migration"],
+        "xs-demo-01": ["General", "Custom Fields", "Alerts", "Multipathing", "Log Destination", "Power On"],
+    }
+    for label, titles in expected.items():
         dialog = open_with_f2(window, qtbot, label)
-        assert dialog.page_list.count() == 1 and dialog.page(GeneralPage).name_edit.text() == label
+        assert [dialog.page_list.item(i).text() for i in range(dialog.page_list.count())] == titles
+        assert dialog.page(GeneralPage).name_edit.text() == label
         dialog.reject()
         qtbot.waitUntil(lambda d=dialog: closed(d))
     vms = [n for _d, n in window.navigation_tree.walk() if n.kind == "vm"][:2]

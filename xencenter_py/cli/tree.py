@@ -25,7 +25,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--server", metavar="URL", help=SERVER_HELP)
     source.add_argument("--from-db", metavar="FILE", help="read a XAPI database dump instead of connecting")
     add_connection_arguments(parser, server=False)
-    parser.add_argument("--view", choices=("infrastructure", "objects"), default="infrastructure")
+    parser.add_argument(
+        "--view",
+        choices=("infrastructure", "objects", "tags", "folders", "custom-fields", "vapps"),
+        default="infrastructure",
+        help="the navigation view to print (the organisation views: tags, folders, custom-fields, vapps)",
+    )
+    parser.add_argument(
+        "--search-file",
+        metavar="FILE",
+        help="print the results of the saved search in a XenCenter .xensearch file (the first one in it)",
+    )
     parser.add_argument("--search", default="", help="show only objects matching this text")
     flag = argparse.BooleanOptionalAction
     parser.add_argument("--show-default-templates", action=flag, default=False, help="View ▸ server templates")
@@ -43,7 +53,9 @@ def _tree_lines(connection: Any, args: argparse.Namespace) -> list[str]:
         show_local_storage=args.show_local_storage,
         show_hidden=args.show_hidden,
     )
-    tree = NavigationTree([connection], TreeView(args.view), options, args.search)
+    saved = getattr(args, "saved_search", None)
+    view = TreeView.SEARCH if saved is not None else TreeView(args.view)
+    tree = NavigationTree([connection], view, options, args.search, saved)
     lines = tree.render_lines()
     tree.close()
     return lines
@@ -69,9 +81,20 @@ def _from_db(args: argparse.Namespace) -> list[str]:
     return _tree_lines(Connection.from_records(name, tables), args)
 
 
+def _load_search_file(path: str) -> Any:
+    from xencenter_py.model.search import SearchFormatError, parse_search_file
+
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+        return parse_search_file(text)[0]
+    except (OSError, UnicodeDecodeError, SearchFormatError) as exc:
+        raise CommandError(_("Cannot read the saved search {path}: {error}").format(path=path, error=exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     set_language(args.lang)
     try:
+        args.saved_search = _load_search_file(args.search_file) if args.search_file else None
         lines = _from_db(args) if args.from_db else asyncio.run(_from_server(args))
     except CommandError as exc:
         print(f"xencenter-py tree: {exc}", file=sys.stderr)

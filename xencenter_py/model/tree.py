@@ -19,12 +19,12 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from xencenter_py import PRODUCT_NAME
-from xencenter_py.i18n import gettext as _
 from xencenter_py.model.cache import CacheChange
 from xencenter_py.model.listeners import add_listener
 from xencenter_py.model.objects import SR, XenObject
@@ -33,12 +33,12 @@ from xencenter_py.model.tree_rules import (
     MAX_LABEL,
     RANK,
     ROOT_KEY,
+    ROOTS,
     TREE_CLASSES,
     Place,
     TreeOptions,
     TreeRules,
     TreeView,
-    group_place,
     is_connected,
     vm_icon,
 )
@@ -53,6 +53,9 @@ SLICED_BUILD_THRESHOLD = 2000
 
 BUILD_SLICE = 300
 """Objects placed between two yields to the event loop while a big pool is laid out."""
+
+BULK_THRESHOLD = 64
+"""Changes from which leaves shown or hidden together are applied per parent (``_bulk``)."""
 
 BUILD_ATTEMPTS = 3
 """Layouts started over (pool, host or storage changes meanwhile) before building at once."""
@@ -94,8 +97,13 @@ class Node:
         return self.connection.cache.get(cls, self.ref) if cls else None
 
 
-def _sort_key(node: Node) -> tuple[Any, ...]:
-    return node.sort_key
+_sort_key = operator.attrgetter("sort_key")
+"""A node's sort key (a C-level getter: bisecting thousands of siblings calls it often)."""
+
+
+def _with_matches(p: Place, matches: bool) -> Place:
+    """``p`` with another ``matches`` (the constructor: much faster than ``replace``)."""
+    return Place(p.parent, p.sort_key, p.label, p.icon, p.kind, p.ref, p.conn, p.grey, matches)
 
 
 _KIND_CLASS = {
@@ -107,6 +115,7 @@ _KIND_CLASS = {
     "sr": "SR",
     "vdi": "VDI",
     "network": "network",
+    "vapp": "VM_appliance",
 }
 
 
@@ -141,8 +150,9 @@ class NavigationTree:
         view: TreeView = TreeView.INFRASTRUCTURE,
         options: TreeOptions | None = None,
         search: str = "",
+        saved_search: Any = None,
     ) -> None:
-        self._rules = TreeRules(view, options or TreeOptions(), search)
+        self._rules = TreeRules(view, options or TreeOptions(), search, saved_search)
         self._search = search
         self._listeners: list[TreeListener] = []
         self._connections: dict[str, Any] = {}
@@ -153,11 +163,14 @@ class NavigationTree:
         self._memo: dict[str, dict[str, Any]] = {}
         self._builds: dict[str, asyncio.Task[None]] = {}
         self._waiting: dict[str, list[CacheChange]] = {}
-        if view is TreeView.INFRASTRUCTURE:
-            self.root = Node(ROOT_KEY, PRODUCT_NAME, "home", "root")
-        else:
-            self.root = Node(ROOT_KEY, _("Objects by Type"), "objects", "root")
+        label, icon = ROOTS[view]
+        if saved_search is not None:
+            label = saved_search.name
+        elif view is TreeView.INFRASTRUCTURE:
+            label = PRODUCT_NAME
+        self.root = Node(ROOT_KEY, str(label), icon, "root")
         self._nodes: dict[str, Node] = {ROOT_KEY: self.root}
+        self._hidden: dict[str, Node] = {}  # leaves a search hid, kept to be shown again cheaply
         for conn in connections:
             self.add_connection(conn)
 
@@ -192,12 +205,35 @@ class NavigationTree:
         return self._search
 
     def set_search(self, text: str) -> None:
-        """Filter by a search string (deltas only, no reset)."""
+        """Filter by a search string (deltas only, no reset). Every object keeps its place;
+        a keystroke only recomputes which places match, from the texts kept at placement."""
         if text == self._search:
             return
         self._search = text
         self._rules.set_search(text)
-        self._recompute_all()
+        if self._builds:
+            self._recompute_all()
+            return
+        cids = {id(conn): cid for cid, conn in self._connections.items()}
+        changes: dict[str, Place | None] = {}
+        for key, place in self._desired.items():
+            if place.kind == "folder" and place.ref is None:
+                if place.matches == bool(text.split()):  # an empty folder shows only without a search
+                    changes[key] = _with_matches(place, not text.split())
+                continue
+            if place.ref is None or place.conn is None:
+                continue
+            cid = cids.get(id(place.conn))
+            cls = _KIND_CLASS.get(place.kind)
+            if cid is None or cls is None:
+                continue
+            matches = self._rules.cached_matches(cid, place.conn, cls, place.ref)
+            if matches is not None and matches != place.matches:
+                changes[key] = _with_matches(place, matches)
+        self._apply(changes)
+        for cid, conn in list(self._connections.items()):
+            if not is_connected(conn):
+                self._recompute_connection(cid)  # a server not connected: one node, by name
 
     def set_options(self, options: TreeOptions) -> None:
         """Apply new View-menu options (deltas only, no reset)."""
@@ -230,6 +266,7 @@ class NavigationTree:
                 self._apply(dict.fromkeys(self._conn_keys.pop(cid, set())))
                 del self._connections[cid]
                 self._memo.pop(cid, None)
+                self._rules.texts = {k: v for k, v in self._rules.texts.items() if k[0] != cid}
 
     def close(self) -> None:
         """Stop following the connections."""
@@ -274,7 +311,7 @@ class NavigationTree:
         if cid in self._builds:
             self._waiting[cid].extend(batch)  # applied once the subtree is attached
             return
-        if not is_connected(conn) or len(batch) > FULL_RECOMPUTE_THRESHOLD:
+        if self.view.is_organisation_view or not is_connected(conn) or len(batch) > FULL_RECOMPUTE_THRESHOLD:
             self._recompute_connection(cid)
             return
         dirty = self._dirty(cid, conn, batch)
@@ -314,7 +351,7 @@ class NavigationTree:
 
     def _needs_sliced_build(self, cid: str, conn: Any) -> bool:
         """A big pool that has just connected and shows nothing of its objects yet."""
-        if not is_connected(conn) or self._conn_keys[cid] - {f"{cid}/"}:
+        if self.view.is_organisation_view or not is_connected(conn) or self._conn_keys[cid] - {f"{cid}/"}:
             return False
         return sum(conn.cache.count(cls) for cls in TREE_CLASSES) > SLICED_BUILD_THRESHOLD
 
@@ -498,9 +535,16 @@ class NavigationTree:
     def _apply(self, changes: dict[str, Place | None]) -> None:
         for key, place in changes.items():
             if place is None:
+                self._hidden.pop(key, None)
+            if place is None and key.startswith("group/"):
+                # A group placed for itself (an empty folder) stays while it has children.
+                changes[key] = place = self._rules.group_place(key)
+            if place is None:
                 self._desired.pop(key, None)
             else:
                 self._desired[key] = place
+        if len(changes) > BULK_THRESHOLD:
+            changes = self._bulk(changes)
         present = [k for k, p in changes.items() if p is not None]
         absent = [k for k, p in changes.items() if p is None]
         present.sort(key=lambda k: RANK.get(self._desired[k].kind, 2))
@@ -514,6 +558,62 @@ class NavigationTree:
             finished = getattr(listener, "batch_finished", None)
             if finished is not None:
                 finished()
+
+    def _bulk(self, changes: dict[str, Place | None]) -> dict[str, Place | None]:
+        """Many leaves appearing or disappearing at once (a search keystroke on a big pool):
+        each parent's children list is rebuilt once instead of once per node; the deltas are
+        the same (removals from the last row up, insertions from the first row down, so every
+        row is right when it is announced). Returns the changes left for ``_sync``."""
+        rest: dict[str, Place | None] = {}
+        inserts: dict[str, list[Node]] = {}
+        removals: dict[str, list[Node]] = {}
+        for key, place in changes.items():
+            node = self._nodes.get(key)
+            shown = place is not None and place.matches
+            if node is None and shown and place is not None and place.kind not in RANK:
+                parent = self._ensure(place.parent)
+                if parent is not None:
+                    leaf = self._hidden.pop(key, None)
+                    looks = (place.label, place.icon, place.kind, place.sort_key, place.grey)
+                    if leaf is None or (leaf.label, leaf.icon, leaf.kind, leaf.sort_key, leaf.grey) != looks:
+                        leaf = Node(
+                            key, place.label, place.icon, place.kind, place.ref, place.conn, sort_key=place.sort_key
+                        )
+                        leaf.grey = place.grey
+                    inserts.setdefault(parent.key, []).append(leaf)
+                    continue
+            if node is not None and not shown and not node.children and node.parent is not None:
+                removals.setdefault(node.parent.key, []).append(node)
+                continue
+            rest[key] = place
+        listeners = list(self._listeners)
+        for parent_key, nodes in removals.items():
+            parent = self._nodes[parent_key]
+            gone = {id(n) for n in nodes}
+            rows = [i for i, child in enumerate(parent.children) if id(child) in gone]
+            for row in reversed(rows):
+                node = parent.children.pop(row)
+                node.parent = None
+                self._nodes.pop(node.key, None)
+                self._hidden[node.key] = node  # most likely shown again by a later keystroke
+                for listener in listeners:
+                    listener.removed(parent_key, row, node.key)
+            self._prune(parent)
+        for parent_key, nodes in inserts.items():
+            parent = self._nodes.get(parent_key)
+            if parent is None:  # pruned just above: let _sync bring it back
+                rest.update({n.key: self._desired.get(n.key) for n in nodes})
+                continue
+            new = {id(n) for n in nodes}
+            for n in nodes:
+                n.parent = parent
+                self._nodes[n.key] = n
+            parent.children = sorted([*parent.children, *nodes], key=_sort_key)
+            for row, child in enumerate(parent.children):
+                if id(child) in new:
+                    for listener in listeners:
+                        listener.inserted(parent_key, row, child)
+        return rest
 
     def _sync(self, key: str) -> None:
         place = self._desired.get(key)
@@ -558,7 +658,7 @@ class NavigationTree:
             return node
         place = self._desired.get(key)
         if place is None and key.startswith("group/"):
-            place = group_place(key)
+            place = self._rules.group_place(key)
             if place is not None:
                 self._desired[key] = place
         if place is None:

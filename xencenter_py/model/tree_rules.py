@@ -9,10 +9,11 @@ The rules follow XenCenter (``xencenter-features.md`` §3):
   and disks are not shown. Default templates, custom templates and local SRs follow the
   View-menu options; hidden objects (``HideFromXenCenter``) only with View ▸ Hidden Objects
   (then labelled " (hidden)" and grey). VMs and SRs whose home host is not live are hidden.
-* **Objects**: root ▸ one group per object type (Pools, Servers, Disconnected Servers, VMs,
-  Snapshots, Custom Templates, Default Templates, Remote SRs, Local SRs, Virtual Disks,
-  Networks) ▸ objects of every connection. Empty groups are not shown. The same options
-  apply.
+* **Objects**: root ▸ one group per object type, labelled as XenCenter does (Pools, Servers,
+  Disconnected Servers, VMs, Snapshots, Custom Templates, XenServer Templates, Remote Storage
+  Repositories, Local Storage Repositories, Virtual Disks, Networks) ▸ objects of every
+  connection. Empty groups are not shown. The same options apply.
+* **Tags, Folders, Custom Fields, vApps**: see ``org_views``.
 * **Order** at every level: type rank (pool < host < real VM < other types by XAPI type
   name, so SRs come before templates), then the type's own order (hosts: connected, then
   coordinator first; VMs: normal < snapshots < custom < default templates), then natural
@@ -56,6 +57,11 @@ Icon names (H4 draws one picture per name; this is the whole vocabulary):
 ``vdi``                virtual disk
 ``vdi-snapshot``       virtual disk of a snapshot
 ``network``            network
+``tag``                a tag (Tags view)
+``folder``             a folder (Folders view)
+``custom-field``       a custom field or one of its values (Custom Fields view)
+``vapp``               a vApp (``VM_appliance``)
+``saved-search``       a saved search
 =====================  ======================================================================
 """
 
@@ -69,6 +75,7 @@ from typing import Any
 
 from xencenter_py.i18n import N_, LazyString
 from xencenter_py.i18n import gettext as _
+from xencenter_py.model import org, org_views
 from xencenter_py.model.objects import SR, VM, Host, Network, Pool, XenObject, natural_key
 
 ROOT_KEY = ""
@@ -79,6 +86,7 @@ ICONS: tuple[str, ...] = (
     "vm", "vm-running", "vm-halted", "vm-suspended", "vm-paused", "vm-starting", "vm-migrating",
     "template", "template-custom", "snapshot", "snapshot-memory", "snapshot-scheduled",
     "sr", "sr-shared", "sr-default", "sr-broken", "sr-disabled", "vdi", "vdi-snapshot", "network",
+    "tag", "folder", "custom-field", "vapp", "saved-search",
 )  # fmt: skip
 """Every icon name the tree uses (see the module docstring)."""
 
@@ -95,6 +103,29 @@ RANK = {"group": 0, "pool": 0, "connection": 0, "host": 1}
 class TreeView(Enum):
     INFRASTRUCTURE = "infrastructure"
     OBJECTS = "objects"
+    TAGS = "tags"
+    FOLDERS = "folders"
+    CUSTOM_FIELDS = "custom-fields"
+    VAPPS = "vapps"
+    SEARCH = "search"
+
+    @property
+    def is_organisation_view(self) -> bool:
+        """Tags, Folders, Custom Fields, vApps: laid out by ``org_views`` (an object may
+        appear several times, so changes recompute the connection)."""
+        return self not in (TreeView.INFRASTRUCTURE, TreeView.OBJECTS)
+
+
+ROOTS: dict[TreeView, tuple[LazyString, str]] = {
+    TreeView.INFRASTRUCTURE: (N_("Infrastructure"), "home"),  # shown as the product name
+    TreeView.OBJECTS: (N_("Objects by Type"), "objects"),
+    TreeView.TAGS: (N_("Tags"), "tag"),
+    TreeView.FOLDERS: (N_("Folders"), "folder"),
+    TreeView.CUSTOM_FIELDS: (N_("Custom Fields"), "custom-field"),
+    TreeView.VAPPS: (N_("vApps"), "vapp"),
+    TreeView.SEARCH: (N_("Search Results"), "saved-search"),
+}
+"""The root node of each view: label and icon."""
 
 
 @dataclass(frozen=True)
@@ -131,9 +162,9 @@ _GROUPS: tuple[tuple[str, LazyString, str], ...] = (
     ("vms", N_("VMs"), "vm"),
     ("snapshots", N_("Snapshots"), "snapshot"),
     ("custom-templates", N_("Custom Templates"), "template-custom"),
-    ("default-templates", N_("Default Templates"), "template"),
-    ("remote-srs", N_("Remote SRs"), "sr-shared"),
-    ("local-srs", N_("Local SRs"), "sr"),
+    ("default-templates", N_("XenServer Templates"), "template"),
+    ("remote-srs", N_("Remote Storage Repositories"), "sr"),
+    ("local-srs", N_("Local Storage Repositories"), "sr"),
     ("vdis", N_("Virtual Disks"), "vdi"),
     ("networks", N_("Networks"), "network"),
 )
@@ -166,17 +197,34 @@ def is_connected(conn: Any) -> bool:
 class TreeRules:
     """The placement rules of one view under the View-menu options and a search string."""
 
-    def __init__(self, view: TreeView, options: TreeOptions, search: str = "") -> None:
+    def __init__(self, view: TreeView, options: TreeOptions, search: str = "", saved_search: Any = None) -> None:
         self.view = view
         self.options = options
+        self.saved_search = saved_search
+        self.search_groups: dict[str, Place] = {}  # a saved search's groups, by key
+        self.texts: dict[tuple[str, str], str] = {}  # (cid, ref): what the search box looks in
+        self._ips: dict[tuple[int, str], tuple[Any, list[str]]] = {}  # VM addresses by metrics record
         self.search_words: list[str] = []
         self.set_search(search)
 
     def set_search(self, text: str) -> None:
         self.search_words = [w.casefold() for w in text.split()]
 
+    def group_place(self, key: str) -> Place | None:
+        """The group node for ``key``: a type group, or a tag, folder or custom field."""
+        if self.view.is_organisation_view:
+            return org_views.group_place(key, ROOT_KEY, self.search_groups)
+        return group_place(key)
+
+    def place_in_objects_view(self, cid: str, conn: Any, cls: str, ref: str) -> Place | None:
+        """The object's place in the Objects view (the organisation views reuse it)."""
+        obj = conn.cache.get(cls, ref)
+        return self._place_objects_view(cid, conn, obj) if obj is not None else None
+
     def place_connection(self, cid: str, conn: Any) -> dict[str, Place]:
         out: dict[str, Place] = {}
+        if self.view.is_organisation_view:
+            return org_views.place_connection(self, cid, conn) if is_connected(conn) else out
         if not is_connected(conn):
             p = self._disconnected_place(cid, conn)
             if p is not None:
@@ -225,10 +273,70 @@ class TreeRules:
                     return True
         return False
 
-    def _obj_matches(self, obj: XenObject) -> bool:
-        if not self.search_words:
+    @staticmethod
+    def search_text(obj: XenObject) -> str:
+        """What the search box looks in, casefolded and joined by NUL (no word holds one, so
+        no match spans two texts): name, description, tags and custom field values, all of
+        which XenCenter's search box finds."""
+        texts = [obj.name, obj.description, *(obj.get("tags") or ())]
+        other = obj.get("other_config") or {}
+        if any(k.startswith(org.CUSTOM_FIELD_PREFIX) for k in other):
+            for definition in org.custom_field_definitions(obj.cache.pool):
+                value = other.get(definition.key)
+                if value:
+                    texts.append(value)
+        return "\0".join(texts).casefold()
+
+    def text_matches_obj(self, text: str, obj: Any, conn: Any = None, cls: str = "", ref: str = "") -> bool:
+        """Whether the search matches ``text`` (from ``search_text``) or, for words that look
+        like addresses, an IP address of the object (``obj``, or looked up by ``cls``/``ref``)."""
+        words = self.search_words
+        if not words:
             return True
-        return self.text_matches(obj.name, obj.description, obj.ip_addresses())
+        for w in words:
+            if w in text:
+                return True
+        ipish = [w for w in words if _IPISH.match(w)]
+        if not ipish:
+            return False
+        ips = self._ip_addresses(obj, conn, cls, ref)
+        return any(ip.startswith(w) for w in ipish for ip in ips)
+
+    def _ip_addresses(self, obj: Any, conn: Any, cls: str, ref: str) -> list[str]:
+        """An object's addresses; a VM's are kept with the guest-metrics record they came
+        from and read again only when that record is replaced (records change by replacement)."""
+        cache = obj.cache if obj is not None else conn.cache
+        if obj is not None:
+            cls, ref = obj.cls, obj.ref
+        if cls != "VM":
+            found = obj if obj is not None else cache.get(cls, ref)
+            return found.ip_addresses() if found is not None else []
+        metrics = cache.record("VM_guest_metrics", (cache.record("VM", ref) or {}).get("guest_metrics"))
+        kept = self._ips.get((id(cache), ref))
+        if kept is not None and kept[0] is metrics:
+            return kept[1]
+        found = obj if obj is not None else cache.get(cls, ref)
+        ips = found.ip_addresses() if found is not None else []
+        self._ips[(id(cache), ref)] = (metrics, ips)
+        return ips
+
+    def _obj_matches(self, obj: XenObject, cid: str | None = None) -> bool:
+        text = self.search_text(obj)
+        if cid is not None:
+            self.texts[(cid, obj.ref)] = text
+        return self.text_matches_obj(text, obj)
+
+    def cached_matches(self, cid: str, conn: Any, cls: str, ref: str) -> bool | None:
+        """Whether an object placed before matches the current search (None: gone), from the
+        text kept when it was placed: a keystroke re-reads nothing."""
+        text = self.texts.get((cid, ref))
+        if text is None:
+            obj = conn.cache.get(cls, ref)
+            if obj is None:
+                return None
+            text = self.texts[(cid, ref)] = self.search_text(obj)
+            return self.text_matches_obj(text, obj)
+        return self.text_matches_obj(text, None, conn, cls, ref)
 
     def _vm_in_scope(self, vm: VM) -> str | None:
         """The VM's object type under the current options, or None when out of scope."""
@@ -314,12 +422,11 @@ class TreeRules:
     def _node_place(
         self, cid: str, conn: Any, obj: XenObject, parent: str, group: bool = False, offline: bool = False
     ) -> Place | None:
-        """Label, icon, kind and sort key of an object placed under ``parent``; leaves that
-        do not match the search are dropped, groups (pools, hosts) become containers;
+        """Label, icon, kind and sort key of an object placed under ``parent``. An object
+        not matching the search is still placed (``matches`` False): it is not shown, but a
+        keystroke only flips ``matches``; groups (pools, hosts) stay while they have children.
         ``offline`` greys an object whose server is down."""
-        matches = self._obj_matches(obj)
-        if not matches and not group:
-            return None
+        matches = self._obj_matches(obj, cid)
         label, grey = obj.name, offline
         if isinstance(obj, SR):
             label = obj.name_without_host

@@ -72,6 +72,11 @@ _ICONS: dict[str, tuple[str, str | None, bool]] = {
     "vdi": ("vdi", None, False),
     "vdisnapshot": ("vdi", "info", False),
     "network": ("network", None, False),
+    "tag": ("tag", None, False),
+    "folder": ("folder", None, False),
+    "customfield": ("field", None, False),
+    "vapp": ("vapp", None, False),
+    "savedsearch": ("search", None, False),
     # status
     "ok": ("badge", "ok", False),
     "info": ("badge", "info", False),
@@ -278,6 +283,48 @@ def _draw_arrow(p: QPainter, left: bool) -> None:
     p.drawPolygon(QPolygonF([QPointF(x, y) for x, y in pts]))
 
 
+def _draw_tag(p: QPainter) -> None:
+    p.setPen(_pen())
+    p.setBrush(_BODY)
+    p.drawPolygon(QPolygonF([QPointF(2, 3), QPointF(9, 3), QPointF(14, 8), QPointF(9, 13), QPointF(2, 13)]))
+    p.setBrush(_ACCENT)
+    p.drawEllipse(QPointF(5, 8), 1.2, 1.2)
+
+
+def _draw_folder(p: QPainter) -> None:
+    p.setPen(_pen())
+    p.setBrush(QColor("#f2d27a"))
+    p.drawPolygon(
+        QPolygonF(
+            [QPointF(1.5, 4), QPointF(6, 4), QPointF(7.5, 5.5), QPointF(14.5, 5.5), QPointF(14.5, 13), QPointF(1.5, 13)]
+        )
+    )
+
+
+def _draw_field(p: QPainter) -> None:
+    p.setPen(_pen())
+    p.setBrush(_BODY)
+    p.drawRect(QRectF(1.5, 4.5, 13, 7))
+    p.setPen(_pen(1.2, _ACCENT))
+    p.drawLine(QPointF(4, 6.5), QPointF(4, 9.5))
+
+
+def _draw_vapp(p: QPainter) -> None:
+    p.setPen(_pen())
+    p.setBrush(_BODY)
+    p.drawRoundedRect(QRectF(1.5, 1.5, 13, 13), 2, 2)
+    p.setBrush(_ACCENT)
+    for x, y in ((4, 4), (9, 4), (4, 9), (9, 9)):
+        p.drawRect(QRectF(x, y, 3, 3))
+
+
+def _draw_search(p: QPainter) -> None:
+    p.setPen(_pen(1.6))
+    p.setBrush(_BODY)
+    p.drawEllipse(QPointF(6.5, 6.5), 4, 4)
+    p.drawLine(QPointF(9.5, 9.5), QPointF(14, 14))
+
+
 def _draw_unknown(p: QPainter) -> None:
     p.setPen(_pen())
     p.setBrush(_BODY)
@@ -296,6 +343,11 @@ _SHAPES = {
     "network": _draw_network,
     "home": _draw_home,
     "objects": _draw_objects,
+    "tag": _draw_tag,
+    "folder": _draw_folder,
+    "field": _draw_field,
+    "vapp": _draw_vapp,
+    "search": _draw_search,
     # Toolbar commands and status icons are drawn as a big badge alone.
     "action": lambda p: None,
     "badge": lambda p: None,

@@ -28,8 +28,9 @@ from xencenter_py.ui import commands, config, gc_policy, icons, menus, motion_me
 from xencenter_py.ui.aio import spawn
 from xencenter_py.ui.connections import ConnectionManager, follow_lost_connection
 from xencenter_py.ui.events_view import AlertsPage, EventsPage
-from xencenter_py.ui.navigation import Mode, NavigationPane, NotificationPage, stable_key
+from xencenter_py.ui.navigation import VIEW_OF_MODE, Mode, NavigationPane, NotificationPage, stable_key
 from xencenter_py.ui.operations import Operation, OperationHistory
+from xencenter_py.ui.organize import RESULT_MODES, Organizer, results_under
 from xencenter_py.ui.status_bar import StatusArea
 from xencenter_py.ui.tabs.base import TabPage
 from xencenter_py.ui.tabs.general import GeneralTab
@@ -66,6 +67,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
         self.navigation_tree: NavigationTree | None = None
         self._tree_connections: list[Any] = []
         self.selection: list[Any] = []  # selected model objects
+        self.group_results: list[Any] = []  # objects below a selected tag, folder or search node
         self.selected_nodes: list[Any] = []
         self._back: list[list[str]] = []
         self._forward: list[list[str]] = []
@@ -78,6 +80,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
         menus.build_toolbar(self)
         self._build_body()
         self._build_status_bar()
+        self.organizer = Organizer(self)
 
         self.manager.connections_changed.connect(self._connections_changed)
         self.manager.state_changed.connect(self._connection_state_changed)
@@ -207,10 +210,13 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
         """Build the navigation tree for the current view (also F5)."""
         if self.navigation_tree is not None:
             self.navigation_tree.close()
-        view = TreeView.OBJECTS if self.navigation.mode is Mode.OBJECTS else TreeView.INFRASTRUCTURE
+        view = VIEW_OF_MODE.get(self.navigation.mode, TreeView.INFRASTRUCTURE)
+        saved = self.navigation.saved_search if view is TreeView.SEARCH else None
         self._tree_connections = list(self.manager.connections)
         self._tree_language = current_language()
-        self.navigation_tree = NavigationTree(self._tree_connections, view, self.options, self.navigation.search.text())
+        self.navigation_tree = NavigationTree(
+            self._tree_connections, view, self.options, self.navigation.search.text(), saved
+        )
         self.navigation.set_tree(self.navigation_tree)
         self._watch_caches()
         self.tree_rebuilt.emit()
@@ -296,13 +302,15 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
             self._forward.clear()
         self.selected_nodes = list(nodes)
         self.selection = [o for o in (n.obj for n in nodes) if o is not None]
+        # A search, tag or folder node: the Search tab lists what is below it (commands do not apply).
+        self.group_results = results_under(nodes) if not self.selection and self.navigation.mode in RESULT_MODES else []
         self._update_tabs()
         self.update_commands()
         self._update_title()
 
     def _update_tabs(self) -> None:
         wanted = [page for page in self.tab_pages.values() if page.applies_to(self.selection)]
-        if len(self.selection) > 1:
+        if len(self.selection) > 1 or self.group_results:
             wanted = [self.tab_pages["search"]]
         current_key = self.last_tab
         self.tabs.blockSignals(True)
@@ -314,7 +322,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
                 self.tabs.insertTab(position, page, page.title())
         self.tabs.blockSignals(False)
         for page in wanted:
-            page.set_objects(self.selection)
+            page.set_objects(self.selection or self.group_results)
         if current_key in self.tab_pages and self.tabs.indexOf(self.tab_pages[current_key]) >= 0:
             self.tabs.setCurrentWidget(self.tab_pages[current_key])
 
@@ -347,10 +355,11 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
 
     def _refresh_selection_views(self) -> None:
         self.selection = [o for o in self.selection if o.exists]
+        self.group_results = [o for o in self.group_results if o.exists]
         for index in range(self.tabs.count()):
             page = self.tabs.widget(index)
             if isinstance(page, TabPage):
-                page.set_objects(self.selection)
+                page.set_objects(self.selection or self.group_results)
         self.update_commands()
         self._update_title()
 
@@ -398,7 +407,11 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
     # -- drag and drop (the tree's DropHandler) -------------------------------------------------------
     def can_drop(self, nodes: list[Any], target: Any) -> tuple[bool, str]:
         """A VM dropped on a server (or on anything under it) migrates there; a standalone
-        server dropped on a pool joins it."""
+        server dropped on a pool joins it; objects dropped on a tag or a folder are tagged or
+        filed (``organize``)."""
+        verdict = self.organizer.drop_verdict(nodes, target)
+        if verdict is not None:
+            return verdict
         if nodes and all(n.kind == "host" for n in nodes):
             return motion_menu.can_drop_servers(nodes, target)
         host_node = target
@@ -420,6 +433,8 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
             self.statusBar().clearMessage()
 
     def drop(self, nodes: list[Any], target: Any) -> None:
+        if self.organizer.drop(nodes, target):
+            return
         if all(n.kind == "host" for n in nodes):
             motion_menu.drop_servers(self, nodes, target)
             return
@@ -430,6 +445,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
 
     def _context_menu(self, pos: Any) -> None:
         menu = menus.context_menu(self)
+        self.organizer.extend_context_menu(menu, self.selected_nodes)
         menu.popup(self.navigation.tree.viewport().mapToGlobal(pos))
         self.context_menu = menu
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QSizePolicy,
     QStackedWidget,
     QToolButton,
@@ -24,7 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from xencenter_py.i18n import gettext as _
+from xencenter_py.model.tree import TreeView
 from xencenter_py.ui import icons
+from xencenter_py.ui.menus import set_action_text
 from xencenter_py.ui.tree_model import NODE_ROLE, NavigationModel
 from xencenter_py.ui.widgets import Retranslating
 
@@ -32,7 +35,27 @@ from xencenter_py.ui.widgets import Retranslating
 class Mode(enum.Enum):
     INFRASTRUCTURE = "infrastructure"
     OBJECTS = "objects"
+    TAGS = "tags"
+    FOLDERS = "folders"
+    CUSTOM_FIELDS = "custom-fields"
+    VAPPS = "vapps"
+    SAVED_SEARCH = "search"
     NOTIFICATIONS = "notifications"
+
+
+ORGANIZATION_MODES = (Mode.TAGS, Mode.FOLDERS, Mode.CUSTOM_FIELDS, Mode.VAPPS)
+"""The Organization Views button's menu, in XenCenter's order."""
+
+VIEW_OF_MODE = {
+    Mode.INFRASTRUCTURE: TreeView.INFRASTRUCTURE,
+    Mode.OBJECTS: TreeView.OBJECTS,
+    Mode.TAGS: TreeView.TAGS,
+    Mode.FOLDERS: TreeView.FOLDERS,
+    Mode.CUSTOM_FIELDS: TreeView.CUSTOM_FIELDS,
+    Mode.VAPPS: TreeView.VAPPS,
+    Mode.SAVED_SEARCH: TreeView.SEARCH,
+}
+"""The tree view each navigation mode shows."""
 
 
 class NotificationPage(enum.Enum):
@@ -110,6 +133,10 @@ class NavigationPane(Retranslating, QWidget):
         self.tree.setDragDropOverwriteMode(True)  # a drop is always *on* a node, as in XenCenter
         self.tree.setModel(self.model)
         self.tree.setHeaderHidden(True)
+        # Folders and tags are renamed in place with F2 or a click on the selected label.
+        self.tree.setEditTriggers(
+            QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.SelectedClicked
+        )
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -151,9 +178,24 @@ class NavigationPane(Retranslating, QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
         layout.addWidget(self.stack, 1)
+        self.saved_search: Any = None  # the search shown in Mode.SAVED_SEARCH
+        self.searches: Callable[[], list[Any]] = list  # the saved searches to offer
+        self.organization_menu = QMenu(self)
+        self.organization_menu.setObjectName("organizationViewsMenu")
+        self.organization_actions = {}
+        for mode in ORGANIZATION_MODES:
+            act = self.organization_menu.addAction("")
+            act.setObjectName(f"{mode.value}View")
+            act.triggered.connect(lambda _c=False, m=mode: self.set_mode(m))
+            self.organization_actions[mode] = act
+        self.searches_menu = QMenu(self)
+        self.searches_menu.setObjectName("savedSearchesMenu")
+        self.searches_menu.aboutToShow.connect(self._fill_searches_menu)
         for mode, icon_name in (
             (Mode.INFRASTRUCTURE, "home"),
             (Mode.OBJECTS, "objects"),
+            (Mode.TAGS, "tag"),
+            (Mode.SAVED_SEARCH, "saved-search"),
             (Mode.NOTIFICATIONS, "warning"),
         ):
             button = QToolButton()
@@ -162,12 +204,22 @@ class NavigationPane(Retranslating, QWidget):
             button.setIcon(icons.icon(icon_name))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            button.clicked.connect(lambda _c=False, m=mode: self.set_mode(m))
+            if mode is Mode.TAGS:  # "Organization Views": a menu of the four views
+                button.setObjectName("organizationViewsButton")
+                button.setMenu(self.organization_menu)
+                button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+            elif mode is Mode.SAVED_SEARCH:
+                button.setMenu(self.searches_menu)
+                button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+            else:
+                button.clicked.connect(lambda _c=False, m=mode: self.set_mode(m))
             self.group.addButton(button)
             layout.addWidget(button)
             self.buttons[mode] = button
+        for mode in ORGANIZATION_MODES[1:]:
+            self.buttons[mode] = self.buttons[Mode.TAGS]
         self.buttons[Mode.INFRASTRUCTURE].setChecked(True)
-        self.expanded_keys: dict[Mode, set[str]] = {Mode.INFRASTRUCTURE: set(), Mode.OBJECTS: set()}
+        self.expanded_keys: dict[Mode, set[str]] = {m: set() for m in Mode if m is not Mode.NOTIFICATIONS}
         self._restoring = False
         self._counts = {NotificationPage.ALERTS: 0, NotificationPage.EVENTS: 0}
         self.retranslate()
@@ -176,7 +228,17 @@ class NavigationPane(Retranslating, QWidget):
         self.search.setPlaceholderText(_("Search..."))
         self.buttons[Mode.INFRASTRUCTURE].setText(_("Infrastructure"))
         self.buttons[Mode.OBJECTS].setText(_("Objects"))
+        self.buttons[Mode.TAGS].setText(_("Organization Views"))
+        self.buttons[Mode.SAVED_SEARCH].setText(_("Saved Searches"))
         self.buttons[Mode.NOTIFICATIONS].setText(_("Notifications"))
+        texts = {
+            Mode.TAGS: _("Objects by &Tag"),
+            Mode.FOLDERS: _("Objects by &Folder"),
+            Mode.CUSTOM_FIELDS: _("Objects by &Custom Field"),
+            Mode.VAPPS: _("&vApps"),
+        }
+        for mode, act in self.organization_actions.items():
+            set_action_text(act, texts[mode])
         self.set_counts(self._counts[NotificationPage.ALERTS], self._counts[NotificationPage.EVENTS])
 
     def set_counts(self, alerts: int, event_errors: int) -> None:
@@ -193,6 +255,23 @@ class NavigationPane(Retranslating, QWidget):
             item.setFont(font)
 
     # -- modes ---------------------------------------------------------------------------
+    def _fill_searches_menu(self) -> None:
+        """Built-in searches last, then by name (XenCenter's ``Search.CompareTo``)."""
+        self.searches_menu.clear()
+        for search in sorted(self.searches(), key=lambda s: (s.default, s.name.casefold())):
+            act = self.searches_menu.addAction(icons.icon("saved-search"), "")
+            set_action_text(act, search.name.replace("&", "&&"))
+            act.setObjectName(f"search:{search.uuid}")
+            act.triggered.connect(lambda _c=False, s=search: self.show_search(s))
+
+    def show_search(self, search: Any) -> None:
+        """Show a saved search's results in the tree (and the Search tab)."""
+        self.saved_search = search
+        if self.mode is Mode.SAVED_SEARCH:
+            self.mode_changed.emit(self.mode)  # another search: rebuild
+            return
+        self.set_mode(Mode.SAVED_SEARCH)
+
     def set_mode(self, mode: Mode) -> None:
         self.buttons[mode].setChecked(True)
         if mode is self.mode:

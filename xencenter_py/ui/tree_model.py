@@ -31,6 +31,10 @@ ICON_NAME_ROLE = Qt.ItemDataRole.UserRole + 4
 Index = QModelIndex | QPersistentModelIndex
 MIME_TYPE = "application/x-xencenter-py-nodes"
 DRAGGABLE_KINDS = frozenset({"vm"})
+ORGANISABLE_KINDS = frozenset({"vm", "host", "pool", "sr", "vdi", "network", "template", "snapshot", "folder"})
+"""What can be dragged onto a tag or into a folder in the organisation views."""
+RENAMABLE_KINDS = frozenset({"folder", "tag"})
+"""Nodes renamed by editing their label in place (XenCenter's folders and tags)."""
 
 # Item flags, combined once: QTreeView asks for them for every row on every relayout, and
 # combining Python enum flags per call made a relayout of a 5,000-VM tree take ~50 ms.
@@ -78,6 +82,7 @@ class NavigationModel(QAbstractItemModel):
         self._items: dict[Any, _Item] = {}
         self._unsubscribe: Any = None
         self.drop_handler: DropHandler | None = None
+        self.rename_handler: Any = None  # rename_handler(node, new_name) for RENAMABLE_KINDS
         # A layout change in progress (sibling moves): persistent indexes before it, their
         # items, and the rows whose data changed meanwhile (announced after it).
         self._layout_before: list[QModelIndex] | None = None
@@ -248,7 +253,7 @@ class NavigationModel(QAbstractItemModel):
         if not index.isValid():
             return None
         node = index.internalPointer().node
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return str(node.label)
         if role == Qt.ItemDataRole.DecorationRole:
             return icons.icon(node.icon)
@@ -272,11 +277,27 @@ class NavigationModel(QAbstractItemModel):
         if self.drop_handler is None:
             return _FLAGS
         node = index.internalPointer().node
-        if node.kind in DRAGGABLE_KINDS or (
-            node.kind == "host" and node.parent is not None and node.parent.kind != "pool"
-        ):
-            return _DRAG_FLAGS  # VMs, and standalone servers (onto a pool: join it)
-        return _DROP_FLAGS
+        kind = node.kind
+        organising = self.tree is not None and self.tree.view.is_organisation_view
+        draggable = kind in (ORGANISABLE_KINDS if organising else DRAGGABLE_KINDS) or (
+            not organising and kind == "host" and node.parent is not None and node.parent.kind != "pool"
+        )  # VMs; standalone servers onto a pool (join it); objects onto tags and folders
+        flags = _DRAG_FLAGS if draggable else _DROP_FLAGS
+        if kind in RENAMABLE_KINDS and self.rename_handler is not None:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        """A folder or tag label edited in place asks for a rename; the tree itself changes
+        only when the pool does."""
+        node = self.node(index)
+        if role != Qt.ItemDataRole.EditRole or node is None or self.rename_handler is None:
+            return False
+        name = str(value).strip()
+        if not name or name == node.label:
+            return False
+        self.rename_handler(node, name)
+        return True
 
     # -- drag and drop -------------------------------------------------------------------
     def mimeTypes(self) -> list[str]:

@@ -1,5 +1,8 @@
-"""The Properties dialog (F2): name, description and tags of any object, and a VM's vCPUs,
-memory and home server.
+"""The Properties dialog (F2): every page XenCenter has for each kind of object.
+
+The pages of each kind are the table ``PAGES``; General, CPU and Memory and Home Server
+live here, the others in ``pages/`` (most of them declared field lists, see
+``property_page``).
 
 Pages are listed on the left and shown one at a time on the right. Every page keeps the
 value it last loaded from the cache next to the widget: an event updates the fields the
@@ -34,66 +37,36 @@ from PySide6.QtWidgets import (
 
 from xencenter_py.datamodel import NULL_REF
 from xencenter_py.i18n import gettext as _
+from xencenter_py.model import org
 from xencenter_py.model.objects import VM
-from xencenter_py.ui.aio import show_error
+from xencenter_py.ui.aio import show_error as show_failure
+from xencenter_py.ui.dialogs.pages import common, infrastructure, vm
+from xencenter_py.ui.dialogs.property_page import (
+    Call,
+    Page,
+    error_label,
+    other_config_calls,
+    resolve_args,
+    show_error,
+)
+from xencenter_py.ui.dialogs.vm_start_options import StartOptionsPage
 from xencenter_py.ui.operations import Operation, OperationHistory, OpState
 from xencenter_py.ui.widgets import Retranslating
 
 MIB = 1024 * 1024
 MAX_MEMORY_MIB = 16 * 1024 * 1024  # 16 TiB: above any server's memory
 MAX_VCPUS_FIELD = 4096  # the field's own range; the real limit is checked with a message
-ERROR_STYLE = "color: #b3261e;"
-
-Call = tuple[str, tuple[Any, ...]]
-
-
-def _error_label(name: str) -> QLabel:
-    label = QLabel()
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setStyleSheet(ERROR_STYLE)
-    label.hide()
-    return label
-
-
-def _show_error(label: QLabel, text: str) -> None:
-    label.setText(text)
-    label.setVisible(bool(text))
-
-
-class Page(Retranslating, QWidget):
-    """One page: loads from the cache (keeping the user's edits), validates, lists calls."""
-
-    def __init__(self, obj: Any, changed: Callable[[], None]) -> None:
-        super().__init__()
-        self.obj = obj
-        self.changed = changed
-
-    def title(self) -> str:
-        raise NotImplementedError
-
-    def refresh(self) -> None:
-        """Show the cache's current values in every field the user has not edited."""
-        raise NotImplementedError
-
-    def problem(self) -> str:
-        """Why the page's input cannot be sent ("" when it can)."""
-        return ""
-
-    def calls(self) -> list[Call]:
-        """The API calls that send this page's changes, in order."""
-        raise NotImplementedError
 
 
 class GeneralPage(Page):
-    """Name (required), description and tags."""
+    """Name (required), description, folder and tags."""
 
     def __init__(self, obj: Any, changed: Callable[[], None]) -> None:
         super().__init__(obj, changed)
         self.setObjectName("generalPage")
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("name")
-        self.name_error = _error_label("nameError")
+        self.name_error = error_label("nameError")
         self.description = QPlainTextEdit()
         self.description.setObjectName("description")
         self.description.setFixedHeight(70)
@@ -106,6 +79,10 @@ class GeneralPage(Page):
         self.add_tag.setObjectName("addTag")
         self.remove_tag = QPushButton()
         self.remove_tag.setObjectName("removeTag")
+        self.folder = QComboBox()
+        self.folder.setObjectName("folder")
+        self.folder.setEditable(True)
+        self.folder_label = QLabel()
         self.name_label, self.description_label, self.tags_label = QLabel(), QLabel(), QLabel()
         tag_row = QHBoxLayout()
         tag_row.addWidget(self.new_tag, 1)
@@ -115,14 +92,19 @@ class GeneralPage(Page):
         form.addRow(self.name_label, self.name_edit)
         form.addRow("", self.name_error)
         form.addRow(self.description_label, self.description)
+        if obj.cls in org.FOLDER_CLASSES:
+            form.addRow(self.folder_label, self.folder)
+        else:
+            self.folder.hide()
         form.addRow(self.tags_label, self.tag_list)
         form.addRow("", tag_row)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addStretch(1)
-        self._name = self._description = ""
+        self._name = self._description = self._folder = ""
         self._tags: list[str] = []
         self.name_edit.textChanged.connect(self.changed)
+        self.folder.currentTextChanged.connect(self.changed)
         self.new_tag.textChanged.connect(self._update_buttons)
         self.new_tag.returnPressed.connect(self._add_tag)
         self.add_tag.clicked.connect(self._add_tag)
@@ -136,6 +118,9 @@ class GeneralPage(Page):
         self.name_label.setBuddy(self.name_edit)
         self.description_label.setText(_("&Description:"))
         self.description_label.setBuddy(self.description)
+        self.folder_label.setText(_("&Folder:"))
+        self.folder_label.setBuddy(self.folder)
+        self.folder.lineEdit().setPlaceholderText(_("(none)"))
         self.tags_label.setText(_("&Tags:"))
         self.tags_label.setBuddy(self.new_tag)
         self.new_tag.setPlaceholderText(_("New tag"))
@@ -156,8 +141,25 @@ class GeneralPage(Page):
             self.description.setPlainText(description)
         if self.current_tags() == self._tags:
             self._set_tags(tags)
-        self._name, self._description, self._tags = name, description, tags
+        folder = org.folder_of(self.obj)
+        if self.folder.currentText().strip() == self._folder:
+            self._set_folders(folder)
+        self._name, self._description, self._tags, self._folder = name, description, tags, folder
         self._update_buttons()
+
+    def _set_folders(self, current: str) -> None:
+        """Offer the pool's folders (and their parents), showing ``current``."""
+        pool = self.obj.cache.pool
+        known = set(org.empty_folders(pool))
+        for cls in org.FOLDER_CLASSES:
+            for other in self.obj.cache.all(cls):
+                known.add(org.folder_of(other))
+        paths = sorted({a for p in known for a in org.folder_ancestors(p)}, key=str.casefold)
+        self.folder.blockSignals(True)
+        self.folder.clear()
+        self.folder.addItems(["", *paths])
+        self.folder.setCurrentText(current)
+        self.folder.blockSignals(False)
 
     def current_tags(self) -> list[str]:
         return [self.tag_list.item(i).text() for i in range(self.tag_list.count())]
@@ -183,8 +185,10 @@ class GeneralPage(Page):
         self.remove_tag.setEnabled(bool(self.tag_list.selectedItems()))
 
     def problem(self) -> str:
-        text = _("The name cannot be empty.") if not self.name_edit.text().strip() else ""
-        _show_error(self.name_error, text)
+        # An object the pool holds without a name (a pool of one, some disks) may stay so.
+        edited = self.name_edit.text() != self._name
+        text = _("The name cannot be empty.") if edited and not self.name_edit.text().strip() else ""
+        show_error(self.name_error, text)
         return text
 
     def calls(self) -> list[Call]:
@@ -196,6 +200,9 @@ class GeneralPage(Page):
         description = self.description.toPlainText()
         if description != self._description:
             out.append((f"{cls}.set_name_description", (ref, description)))
+        folder = org.normalise_folder(self.folder.currentText())
+        if self.obj.cls in org.FOLDER_CLASSES and folder != self._folder:
+            out += other_config_calls(self.obj, org.FOLDER_KEY, folder or None)
         tags = self.current_tags()
         out += [(f"{cls}.remove_tags", (ref, t)) for t in self._tags if t not in tags]
         out += [(f"{cls}.add_tags", (ref, t)) for t in tags if t not in self._tags]
@@ -203,7 +210,8 @@ class GeneralPage(Page):
 
 
 class CpuMemoryPage(Page):
-    """vCPUs (maximum, at start-up) and the memory limits of a halted VM or a template."""
+    """vCPUs (maximum, at start-up) and the memory limits of a halted VM or a template, and
+    the vCPU topology, priority and cap (``pages.vm.CPU_FIELDS``)."""
 
     FIELDS = ("VCPUs_max", "VCPUs_at_startup")
     MEMORY = ("memory_static_min", "memory_dynamic_min", "memory_dynamic_max", "memory_static_max")
@@ -214,7 +222,7 @@ class CpuMemoryPage(Page):
         self.note = QLabel()
         self.note.setObjectName("cpuMemoryNote")
         self.note.setWordWrap(True)
-        self.error = _error_label("cpuMemoryError")
+        self.error = error_label("cpuMemoryError")
         self.spins: dict[str, QSpinBox] = {}
         self.labels: dict[str, QLabel] = {}
         form = QFormLayout()
@@ -231,9 +239,11 @@ class CpuMemoryPage(Page):
             self.spins[field] = spin
             self.labels[field] = QLabel()
             form.addRow(self.labels[field], spin)
+        self.scheduling = vm.cpu_form(obj, self.changed)
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addLayout(form)
+        layout.addWidget(self.scheduling)
         layout.addWidget(self.error)
         layout.addStretch(1)
         self._loaded: dict[str, int] = {}
@@ -252,6 +262,7 @@ class CpuMemoryPage(Page):
         for field, label in self.labels.items():
             label.setText(texts[field])
             label.setBuddy(self.spins[field])
+        self.scheduling.retranslate()
         self._update_note()
         self.changed()
 
@@ -283,6 +294,7 @@ class CpuMemoryPage(Page):
                 spin.setValue(value)
                 spin.blockSignals(False)
             self._loaded[field] = value
+        self.scheduling.refresh()
         self._update_note()
 
     def vcpu_limit(self) -> int:
@@ -291,12 +303,17 @@ class CpuMemoryPage(Page):
         return max([*counts, self._loaded.get("VCPUs_max", 1), 1])
 
     def problem(self) -> str:
-        text = self._problem() if self.editable() else ""
-        _show_error(self.error, text)
+        text = (self._problem() if self.editable() else "") or self.scheduling.problem()
+        show_error(self.error, text)
         return text
 
     def _problem(self) -> str:
         v = {f: s.value() for f, s in self.spins.items()}
+        cores = self.scheduling.value("coresPerSocket")
+        if v["VCPUs_max"] and cores and v["VCPUs_max"] % cores:
+            return _("The number of cores per socket must divide the number of vCPUs ({count}).").format(
+                count=v["VCPUs_max"]
+            )
         limit = self.vcpu_limit()
         for field in self.FIELDS:
             if not 1 <= v[field] <= limit:
@@ -315,7 +332,7 @@ class CpuMemoryPage(Page):
 
     def calls(self) -> list[Call]:
         if not self.editable():
-            return []
+            return self.scheduling.calls()
         ref = self.obj.ref
         out: list[Call] = []
         vcpus = [
@@ -332,7 +349,7 @@ class CpuMemoryPage(Page):
             ]
             smin, dmin, dmax, smax = values
             out.append(("VM.set_memory_limits", (ref, smin, smax, dmin, dmax)))
-        return out
+        return out + self.scheduling.calls()
 
 
 class HomeServerPage(Page):
@@ -404,14 +421,45 @@ class HomeServerPage(Page):
         return [] if chosen == self._loaded else [("VM.set_affinity", (self.obj.ref, chosen))]
 
 
-def pages_for(obj: Any) -> list[type[Page]]:
-    """XenCenter's pages for the object: General for all, CPU/memory and home server for
-    VMs and templates (not snapshots)."""
-    if isinstance(obj, VM) and not obj.is_snapshot:
-        from xencenter_py.ui.dialogs.vm_start_options import StartOptionsPage
+PAGES: dict[str, list[type[Page]]] = {
+    "VM": [
+        GeneralPage,
+        common.CustomFieldsPage,
+        CpuMemoryPage,
+        vm.BootOptionsPage,
+        StartOptionsPage,
+        common.AlertsPage,
+        HomeServerPage,
+        vm.AdvancedOptionsPage,
+    ],
+    "snapshot": [GeneralPage, common.CustomFieldsPage],
+    "host": [
+        GeneralPage,
+        common.CustomFieldsPage,
+        common.AlertsPage,
+        infrastructure.MultipathingPage,
+        infrastructure.LogDestinationPage,
+        infrastructure.PowerOnPage,
+    ],
+    "pool": [GeneralPage, common.CustomFieldsPage, infrastructure.PoolAlertsPage, infrastructure.LiveMigrationPage],
+    "SR": [GeneralPage, common.CustomFieldsPage, common.AlertsPage, infrastructure.ReadCachingPage],
+    "VDI": [GeneralPage, infrastructure.SizeLocationPage, common.CustomFieldsPage],
+    "network": [GeneralPage, common.CustomFieldsPage, infrastructure.NetworkSettingsPage],
+}
+"""XenCenter's pages for each kind of object, in its order."""
 
-        return [GeneralPage, CpuMemoryPage, StartOptionsPage, HomeServerPage]
-    return [GeneralPage]
+SHOWN_IF: dict[type[Page], Callable[[Any], bool]] = {
+    vm.AdvancedOptionsPage: lambda o: o.is_hvm,
+    infrastructure.ReadCachingPage: lambda o: o.get("type") in infrastructure.READ_CACHING_TYPES,
+    infrastructure.LiveMigrationPage: lambda o: "migration_compression" in o.record,  # pools that have it
+}
+"""Pages only some objects of a kind have (Advanced Options: HVM VMs only)."""
+
+
+def pages_for(obj: Any) -> list[type[Page]]:
+    """The object's pages: its kind's from ``PAGES`` (a snapshot has few), then ``SHOWN_IF``."""
+    kind = "snapshot" if isinstance(obj, VM) and obj.is_snapshot else obj.cls
+    return [p for p in PAGES.get(kind, [GeneralPage]) if SHOWN_IF.get(p, lambda _o: True)(obj)]
 
 
 class PropertiesDialog(Retranslating, QDialog):
@@ -471,7 +519,7 @@ class PropertiesDialog(Retranslating, QDialog):
         ok.setEnabled(not any(problems) and not self._busy())
 
     def _cache_changed(self, batch: list[Any]) -> None:
-        if not any(ch.ref == self.obj.ref or ch.cls == "host" for ch in batch):
+        if not any(ch.ref == self.obj.ref or ch.cls in ("host", "pool") for ch in batch):
             return
         if not self.obj.exists:
             if not self._busy():
@@ -500,8 +548,9 @@ class PropertiesDialog(Retranslating, QDialog):
             return _("Changing the properties of '{name}'").format(name=obj.name)
 
         async def work(progress: Callable[[float], None]) -> None:
+            results: list[Any] = []
             for done, (method, args) in enumerate(calls, 1):
-                await conn.call(method, *args)
+                results.append(await conn.call(method, *resolve_args(args, results)))
                 progress(done / len(calls))
 
         self.operation = self.history.start(title, conn.friendly_name, work)
@@ -523,7 +572,7 @@ class PropertiesDialog(Retranslating, QDialog):
             return
         self._set_enabled(True)
         if op.state is OpState.FAILED:
-            show_error(self, op.title, op.error)
+            show_failure(self, op.title, op.error)
 
     def reject(self) -> None:
         if not self._busy():

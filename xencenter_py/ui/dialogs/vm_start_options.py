@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QVBoxLay
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model.ha import PRIORITIES, RESTART, agility_reason, ha_restricted, priority_label, priority_of
 from xencenter_py.ui.aio import spawn
-from xencenter_py.ui.dialogs.properties import Call, Page
+from xencenter_py.ui.dialogs.property_page import Call, Page
 from xencenter_py.ui.ha_plan import MAX_DELAY, MAX_ORDER
 
 

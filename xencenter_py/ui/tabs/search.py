@@ -46,6 +46,11 @@ def _row(obj: Any) -> list[str]:
     return [obj.name, object_kind(obj), state, memory, cpus, address]
 
 
+SAVED_COLUMNS = {"memory": 3, "cpu": 4, "ip": 5}
+"""XenCenter's saved-search column names and the grid's columns they show (name, type and
+power state are always shown)."""
+
+
 class SearchTab(TabPage):
     key = "search"
 
@@ -76,6 +81,11 @@ class SearchTab(TabPage):
             [_("Name"), _("Type"), _("Power state"), _("Memory"), _("CPUs"), _("Address")]
         )
         self.refresh()
+
+    def set_columns(self, names: list[str] | None) -> None:
+        """Show the optional columns a saved search lists (all of them for None)."""
+        for name, column in SAVED_COLUMNS.items():
+            self.table.setColumnHidden(column, names is not None and name not in names)
 
     def refresh(self) -> None:
         self.table.setSortingEnabled(False)

@@ -1,0 +1,1 @@
+"""The Properties dialog's pages beyond General, CPU and Memory and Home Server."""
