@@ -71,6 +71,7 @@ def test_properties_and_organisation_in_japanese(qtbot: Any, window: Any, demo_s
         "カスタム フィールド",
         "CPU とメモリ",
         "起動オプション",
+        "高可用性オプション",
         "アラート",
         "ホーム サーバー",
         "高度なオプション",

@@ -56,6 +56,7 @@ def test_vm_pages_round_trip(qtbot: Any, window: Any, pool: SimProcess) -> None:
         "Custom Fields",
         "CPU and Memory",
         "Boot Options",
+        "Start Options",
         "Alerts",
         "Home Server",
         "Advanced Options",
