@@ -75,6 +75,10 @@ def members(data: bytes) -> list[str]:
 
 def test_export_writes_an_xva_that_another_pool_imports(sim: SimProcess, x: Any, other: SimProcess, y: Any) -> None:
     vm = vm_by_name(x, "CentOS 7 Test")
+    cd = next(b for b in x.VM.get_VBDs(vm) if x.VBD.get_type(b) == "CD")
+    if not x.VBD.get_empty(cd):
+        x.VBD.eject(cd)
+    x.VBD.insert(cd, x.VDI.get_by_name_label("CentOS-7-x86_64-DVD-2009.iso")[0])
     data, task = export(sim, x, vm)
     assert task["status"] == "success", task["error_info"]
     names = members(data)
@@ -85,6 +89,7 @@ def test_export_writes_an_xva_that_another_pool_imports(sim: SimProcess, x: Any,
     assert len(data) < 8 * 1024 * 1024  # sparse: a 10 GiB disk is not 10 GiB of file
 
     sr = y.pool.get_default_SR(y.pool.get_all()[0])
+    vdis_before = len(y.VDI.get_all())
     result = import_(other, y, data, sr)
     assert result["status"] == "success", result["error_info"]
     new = y.VM.get_by_name_label("CentOS 7 Test")
@@ -101,6 +106,9 @@ def test_export_writes_an_xva_that_another_pool_imports(sim: SimProcess, x: Any,
         if x.VBD.get_type(b) == "Disk" and not x.VBD.get_empty(b)
     )
     assert sorted(int(v["virtual_size"]) for v in vdis) == source_sizes
+    assert len(y.VDI.get_all()) - vdis_before == len(vdis)  # an inserted ISO does not travel
+    cds = [d for d in disks if d["type"] == "CD"]
+    assert all(d["empty"] for d in cds)
     assert rec["VIFs"], "its network card comes along"
     y.VM.start(new[0], False, False)
     assert y.VM.get_power_state(new[0]) == "Running"

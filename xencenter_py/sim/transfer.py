@@ -221,14 +221,21 @@ async def _import(
         raise XapiError("IMPORT_ERROR", "the XVA describes no VM")
     macs = {rec["MAC"] for rec in store.all("VIF").values()}
     refs: list[str] = []
-    vdis = archive.of_class("VDI")
+    # Only disks travel; a CD's ISO is found in this pool by uuid, else the drive is empty.
+    disk_ids = {str(v.snapshot.get("VDI")) for v in archive.of_class("VBD") if v.snapshot.get("type") != "CD"}
+    vdis = [o for o in archive.of_class("VDI") if o.id in disk_ids or o.id in archive.disk_bytes]
     vdi_map: dict[str, str] = {}
+    for obj in archive.of_class("VDI"):
+        if obj not in vdis:
+            found = store.ref_by_uuid("VDI", str(obj.snapshot.get("uuid", "")))
+            if found:
+                vdi_map[obj.id] = found
     for i, obj in enumerate(vdis):
         rec = xva.decode_record(store, "VDI", obj.snapshot)
         size = int(rec.get("virtual_size", 0))
         seconds = _disk_seconds(size)
         for j in range(_STEPS_PER_DISK):
-            await transfer.step(seconds / _STEPS_PER_DISK, 0.9 * (i + (j + 1) / _STEPS_PER_DISK) / len(vdis))
+            await transfer.step(seconds / _STEPS_PER_DISK, 0.9 * (i + (j + 1) / _STEPS_PER_DISK) / max(len(vdis), 1))
         keep = {k: rec[k] for k in ("sharable", "read_only", "other_config", "tags") if k in rec}
         vdi_map[obj.id] = new_vdi(
             store,

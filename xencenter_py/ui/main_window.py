@@ -28,6 +28,7 @@ from xencenter_py.ui import commands, config, gc_policy, icons, menus
 from xencenter_py.ui.aio import spawn
 from xencenter_py.ui.connections import ConnectionManager
 from xencenter_py.ui.events_view import AlertsPage, EventsPage
+from xencenter_py.ui.lifecycle_commands import LifecycleCommands
 from xencenter_py.ui.navigation import Mode, NavigationPane, NotificationPage, stable_key
 from xencenter_py.ui.operations import OperationHistory
 from xencenter_py.ui.status_bar import StatusArea
@@ -40,7 +41,7 @@ from xencenter_py.ui.window_commands import WindowCommands
 TAB_TYPES: tuple[type[TabPage], ...] = (GeneralTab, SearchTab)
 
 
-class MainWindow(Retranslating, WindowCommands, QMainWindow):
+class MainWindow(Retranslating, LifecycleCommands, WindowCommands, QMainWindow):
     """XenCenter's main window, driven by a ConnectionManager and an OperationHistory: the
     composition of its actions and menus (``menus``), navigation pane, tabs, notification
     pages and status bar (``status_bar``)."""
@@ -95,6 +96,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
     act_refresh: QAction
     act_properties: QAction
     act_new_vm: QAction
+    lifecycle_actions: dict[str, QAction]
     act_options: QAction
     act_about: QAction
     act_back: QAction
