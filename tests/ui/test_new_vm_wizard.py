@@ -26,8 +26,9 @@ def vm_named(conn: Any, name: str) -> Any:
 
 
 def click_next(qtbot: Any, wizard: NewVmWizard, page_name: str) -> None:
+    qtbot.waitUntil(wizard.next_button.isEnabled, timeout=5000)
     wizard.next_button.click()
-    qtbot.waitUntil(lambda: wizard.current_page().objectName() == page_name, timeout=5000)
+    qtbot.waitUntil(lambda: not wizard.busy and wizard.current_page().objectName() == page_name, timeout=5000)
 
 
 def last_op_done(qtbot: Any, window: Any, before: int, timeout: int = 30000) -> Any:

@@ -159,6 +159,9 @@ class TemplatePage(_Page):
         self.description = QLabel()
         self.description.setObjectName("templateDescription")
         self.description.setWordWrap(True)
+        self.description.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # Room for a long description: the stacked pages do not grow a label to its wrapped height.
+        self.description.setMinimumHeight(self.description.fontMetrics().lineSpacing() * 5)
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
         layout.addWidget(self.list, 1)
