@@ -89,7 +89,9 @@ async def test_create_copy_template_delete(sim_factory) -> None:  # type: ignore
 
         await conn.run_task("VM.hard_shutdown", ref)
         assert can_fast_clone(vm)
-        fast = await copy_vm(conn, ref, "web-07 fast")
+        copied: list[float] = []
+        fast = await copy_vm(conn, ref, "web-07 fast", progress=lambda f, d: copied.append(f))
+        assert copied and max(copied) <= 1.0
         iscsi = by_name(conn, "SR", "iSCSI storage")
         full = await copy_vm(conn, ref, "web-07 full", fast=False, sr=iscsi.ref)
         await wait_until(conn, lambda: conn.cache.get("VM", full) is not None and vm_disks(conn.cache.get("VM", full)))

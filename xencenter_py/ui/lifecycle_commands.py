@@ -220,7 +220,7 @@ class LifecycleCommands:
         conn = vm.connection
 
         async def work(progress: Callable[[float], None]) -> None:
-            report = lambda f, _t="": progress(f)  # noqa: E731
+            report = lambda f, _t: progress(f)  # noqa: E731
             if as_template:
                 ref = await actions.new_template_from(conn, vm.ref, name, fast=fast, sr=sr, progress=report)
                 await conn.call("VM.set_name_description", ref, description)

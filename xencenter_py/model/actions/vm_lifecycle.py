@@ -274,12 +274,13 @@ async def copy_vm(
     SRs that can clone), else a full copy onto ``sr``. Returns the new VM's ref."""
     if not name.strip():
         raise ActionError(_("Enter a name for the copy."))
+    report = lambda fraction: progress(fraction, "")  # noqa: E731
     if fast:
-        new = await conn.run_task("VM.clone", vm, name, progress=progress)
+        new = await conn.run_task("VM.clone", vm, name, progress=report)
     else:
         if sr == NULL_REF or conn.cache.get("SR", sr) is None:
             raise ActionError(_("Choose the storage repository for the copy."))
-        new = await conn.run_task("VM.copy", vm, name, sr, progress=progress)
+        new = await conn.run_task("VM.copy", vm, name, sr, progress=report)
     if description is not None:
         await conn.call("VM.set_name_description", new, description)
     return str(new)
