@@ -169,6 +169,18 @@ def test_new_vm_and_its_whole_life(qtbot: Any, window: Any, sim_factory: Any, tm
     qtbot.waitUntil(lambda: bool(vm_disks(made)) and bool(made.vifs), timeout=10000)
     assert made.power_state == "Halted" and not made.is_template
 
+    # Quick Create from the custom template: its own settings, no wizard.
+    window.select_object(conn, copy.ref)
+    qtbot.waitUntil(lambda: window.selection == [copy], timeout=10000)
+    window.update_commands()
+    assert window.lifecycle_actions["quick_create"].isEnabled()
+    ops = len(window.history.operations)
+    window.lifecycle_actions["quick_create"].trigger()
+    last_op_done(qtbot, window, ops)
+    quick = lambda: [v for v in conn.cache.all("VM") if v.name == "web-08" and v.is_real_vm]  # noqa: E731
+    qtbot.waitUntil(lambda: len(quick()) == 1 and bool(vm_disks(quick()[0])), timeout=10000)
+    assert quick()[0].memory_static_max == copy.memory_static_max
+
     # Export it, then import the file into another pool.
     window.select_object(conn, made.ref)
     qtbot.waitUntil(lambda: window.selection == [made], timeout=10000)
