@@ -180,3 +180,39 @@ async def test_export_and_import_into_another_pool(sim_factory, tmp_path: Path) 
     finally:
         await source.disconnect()
         await target.disconnect()
+
+
+async def test_cancelling_an_export_or_import_leaves_nothing(sim_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    conn = await connected(sim_factory("--seed", "demo", "--speed", "4"))
+    try:
+        vm = by_name(conn, "VM", "CentOS 7 Test")
+        path = tmp_path / "slow.xva"
+        started = asyncio.Event()
+        task = asyncio.ensure_future(export_vm(conn, vm.ref, path, lambda f, d: f > 0 and started.set()))
+        await asyncio.wait_for(started.wait(), 30)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not path.exists() and not (tmp_path / "slow.xva.part").exists()
+        await wait_until(conn, lambda: not vm.current_operations)
+        assert not [t for t in conn.cache.all("task") if t.get("status") == "pending"]
+
+        # A finished export, imported and cancelled half-way: no VM, no disk left.
+        fast = await connected(sim_factory("--seed", "demo", "--speed", "400"))
+        try:
+            await export_vm(fast, by_name(fast, "VM", "CentOS 7 Test").ref, path)
+        finally:
+            await fast.disconnect()
+        vms, vdis = len(conn.cache.all("VM")), len(conn.cache.all("VDI"))
+        sr = by_name(conn, "SR", "NFS virtual disk storage")
+        started.clear()
+        task = asyncio.ensure_future(import_vm(conn, path, sr.ref, progress=lambda f, d: f > 0 and started.set()))
+        await asyncio.wait_for(started.wait(), 30)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await wait_until(conn, lambda: len(conn.cache.all("VDI")) == vdis and len(conn.cache.all("VM")) == vms)
+    finally:
+        await conn.disconnect()
