@@ -38,7 +38,7 @@ def japanese() -> Iterator[None]:
 
 def _select(window: Any, qtbot: Any, conn: Any, obj: Any) -> None:
     window.select_object(conn, obj.ref)
-    qtbot.waitUntil(lambda: window.selection == [obj], timeout=10000)
+    qtbot.waitUntil(lambda: window.selection == [obj], timeout=20000)
     window.refresh_views()
 
 
@@ -63,22 +63,22 @@ def test_new_vm_wizard_and_lifecycle_dialogs_in_japanese(
         if name == "cpuMemoryPage":
             wizard.cpu_page.memory_min.setValue(128)
             wizard.next_button.click()
-            qtbot.waitUntil(lambda: wizard.error.isVisible(), timeout=5000)
+            qtbot.waitUntil(lambda: wizard.error.isVisible(), timeout=15000)
             assert "メモリ" in wizard.error.text()
             walker.widget(wizard, "wizard[memory refusal]")
             wizard.cpu_page.memory_min.setValue(2048)
         if i + 1 < len(PAGES):
-            qtbot.waitUntil(wizard.next_button.isEnabled, timeout=5000)  # the page is complete
+            qtbot.waitUntil(wizard.next_button.isEnabled, timeout=15000)  # the page is complete
             wizard.next_button.click()
             qtbot.waitUntil(
                 lambda n=PAGES[i + 1]: (
                     not wizard.busy and (wizard.current_page().objectName() == n or wizard.error.isVisible())
                 ),
-                timeout=5000,
+                timeout=15000,
             )
             assert not wizard.error.isVisible(), (name, wizard.error.text())
     wizard.cancel_button.click()
-    qtbot.waitUntil(lambda: not wizard.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not wizard.isVisible(), timeout=15000)
 
     # A language switch while the wizard is open re-titles everything at once.
     switch_language("en")
@@ -86,7 +86,7 @@ def test_new_vm_wizard_and_lifecycle_dialogs_in_japanese(
     wizard = wait_dialog(qtbot, NewVmWizard)
     assert wizard.windowTitle() == "New VM" and wizard.heading.text() == "Select a VM template"
     switch_language("ja")
-    qtbot.waitUntil(lambda: wizard.windowTitle() == "新規 VM", timeout=5000)
+    qtbot.waitUntil(lambda: wizard.windowTitle() == "新規 VM", timeout=15000)
     assert wizard.heading.text() == "VM テンプレートの選択"
     assert wizard.next_button.text() == "次へ(&N) >"
     wizard.cancel_button.click()

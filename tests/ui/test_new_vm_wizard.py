@@ -26,12 +26,12 @@ def vm_named(conn: Any, name: str) -> Any:
 
 
 def click_next(qtbot: Any, wizard: NewVmWizard, page_name: str) -> None:
-    qtbot.waitUntil(wizard.next_button.isEnabled, timeout=5000)
+    qtbot.waitUntil(wizard.next_button.isEnabled, timeout=15000)
     wizard.next_button.click()
-    qtbot.waitUntil(lambda: not wizard.busy and wizard.current_page().objectName() == page_name, timeout=5000)
+    qtbot.waitUntil(lambda: not wizard.busy and wizard.current_page().objectName() == page_name, timeout=15000)
 
 
-def last_op_done(qtbot: Any, window: Any, before: int, timeout: int = 30000) -> Any:
+def last_op_done(qtbot: Any, window: Any, before: int, timeout: int = 60000) -> Any:
     """The operation started after ``before`` operations, once it has finished well."""
     qtbot.waitUntil(lambda: len(window.history.operations) > before, timeout=timeout)
     op = window.history.operations[before]
@@ -85,7 +85,7 @@ def test_new_vm_and_its_whole_life(qtbot: Any, window: Any, sim_factory: Any, tm
     cpu.vcpus_startup.setValue(2)
     cpu.memory_min.setValue(256)  # below the template's minimum
     wizard.next_button.click()
-    qtbot.waitUntil(lambda: wizard.error.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: wizard.error.isVisible(), timeout=15000)
     assert "at least" in wizard.error.text() and wizard.current_page() is cpu
     cpu.memory_min.setValue(2048)
     cpu.memory_max.setValue(4096)
@@ -97,7 +97,7 @@ def test_new_vm_and_its_whole_life(qtbot: Any, window: Any, sim_factory: Any, tm
     sr_combo.setCurrentIndex(next(i for i in range(sr_combo.count()) if "NFS virtual disk" in sr_combo.itemText(i)))
     size.setValue(0)
     wizard.next_button.click()
-    qtbot.waitUntil(lambda: wizard.error.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: wizard.error.isVisible(), timeout=15000)
     assert "larger than 0" in wizard.error.text() and wizard.current_page() is storage
     size.setValue(12)
     click_next(qtbot, wizard, "networkPage")
@@ -111,17 +111,17 @@ def test_new_vm_and_its_whole_life(qtbot: Any, window: Any, sim_factory: Any, tm
     assert summary.start_check.isChecked()
     ops = len(window.history.operations)
     wizard.finish_button.click()
-    qtbot.waitUntil(lambda: not wizard.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not wizard.isVisible(), timeout=15000)
     last_op_done(qtbot, window, ops)
-    qtbot.waitUntil(lambda: vm_named(conn, "web-07") is not None and vm_named(conn, "web-07").is_running, timeout=10000)
+    qtbot.waitUntil(lambda: vm_named(conn, "web-07") is not None and vm_named(conn, "web-07").is_running, timeout=20000)
     vm = vm_named(conn, "web-07")
     assert vm.description == "made in the wizard" and vm.affinity.name == host_name
     assert [(d.virtual_size, d.sr.name) for d in vm_disks(vm)] == [(12 * GiB, "NFS virtual disk storage")]
-    qtbot.waitUntil(lambda: window.selection == [vm], timeout=10000)  # the new VM is selected
+    qtbot.waitUntil(lambda: window.selection == [vm], timeout=20000)  # the new VM is selected
 
     # Copy it (shut down first), as a full copy onto iSCSI.
     run(conn.run_task("VM.hard_shutdown", vm.ref))
-    qtbot.waitUntil(lambda: vm.power_state == "Halted", timeout=5000)
+    qtbot.waitUntil(lambda: vm.power_state == "Halted", timeout=15000)
     window.update_commands()
     assert window.lifecycle_actions["copy_vm"].isEnabled()
     ops = len(window.history.operations)
@@ -136,22 +136,22 @@ def test_new_vm_and_its_whole_life(qtbot: Any, window: Any, sim_factory: Any, tm
     ok(dialog)
     last_op_done(qtbot, window, ops)
     qtbot.waitUntil(
-        lambda: vm_named(conn, "web-08") is not None and bool(vm_disks(vm_named(conn, "web-08"))), timeout=10000
+        lambda: vm_named(conn, "web-08") is not None and bool(vm_disks(vm_named(conn, "web-08"))), timeout=20000
     )
     copy = vm_named(conn, "web-08")
     assert [d.sr.name for d in vm_disks(copy)] == ["iSCSI storage"]
 
     # Convert the copy to a template (with its warning), then a VM from that template.
-    qtbot.waitUntil(lambda: window.selection == [copy], timeout=10000)
+    qtbot.waitUntil(lambda: window.selection == [copy], timeout=20000)
     window.update_commands()
     ops = len(window.history.operations)
     window.lifecycle_actions["convert_to_template"].trigger()
     box = wait_dialog(qtbot, QMessageBox)
     assert box.icon() == QMessageBox.Icon.Warning and "cannot be undone" in box.text()
     box.button(QMessageBox.StandardButton.Yes).click()
-    qtbot.waitUntil(lambda: copy.is_template, timeout=10000)
+    qtbot.waitUntil(lambda: copy.is_template, timeout=20000)
     window.select_object(conn, copy.ref)
-    qtbot.waitUntil(lambda: window.selection == [copy], timeout=10000)
+    qtbot.waitUntil(lambda: window.selection == [copy], timeout=20000)
     window.update_commands()
     window.act_new_vm.trigger()
     wizard = wait_dialog(qtbot, NewVmWizard)
@@ -164,26 +164,26 @@ def test_new_vm_and_its_whole_life(qtbot: Any, window: Any, sim_factory: Any, tm
     ops = len(window.history.operations)
     wizard.finish_button.click()
     last_op_done(qtbot, window, ops)
-    qtbot.waitUntil(lambda: vm_named(conn, "from-template") is not None, timeout=10000)
+    qtbot.waitUntil(lambda: vm_named(conn, "from-template") is not None, timeout=20000)
     made = vm_named(conn, "from-template")
-    qtbot.waitUntil(lambda: bool(vm_disks(made)) and bool(made.vifs), timeout=10000)
-    assert made.power_state == "Halted" and not made.is_template
+    qtbot.waitUntil(lambda: not made.is_template and bool(vm_disks(made)) and bool(made.vifs), timeout=20000)
+    assert made.power_state == "Halted"
 
     # Quick Create from the custom template: its own settings, no wizard.
     window.select_object(conn, copy.ref)
-    qtbot.waitUntil(lambda: window.selection == [copy], timeout=10000)
+    qtbot.waitUntil(lambda: window.selection == [copy], timeout=20000)
     window.update_commands()
     assert window.lifecycle_actions["quick_create"].isEnabled()
     ops = len(window.history.operations)
     window.lifecycle_actions["quick_create"].trigger()
     last_op_done(qtbot, window, ops)
     quick = lambda: [v for v in conn.cache.all("VM") if v.name == "web-08" and v.is_real_vm]  # noqa: E731
-    qtbot.waitUntil(lambda: len(quick()) == 1 and bool(vm_disks(quick()[0])), timeout=10000)
+    qtbot.waitUntil(lambda: len(quick()) == 1 and bool(vm_disks(quick()[0])), timeout=20000)
     assert quick()[0].memory_static_max == copy.memory_static_max
 
     # Export it, then import the file into another pool.
     window.select_object(conn, made.ref)
-    qtbot.waitUntil(lambda: window.selection == [made], timeout=10000)
+    qtbot.waitUntil(lambda: window.selection == [made], timeout=20000)
     window.update_commands()
     ops = len(window.history.operations)
     window.lifecycle_actions["export_vm"].trigger()
@@ -208,16 +208,16 @@ def test_new_vm_and_its_whole_life(qtbot: Any, window: Any, sim_factory: Any, tm
     importer.home_combo.setCurrentIndex(importer.home_combo.findData(target_host.ref))
     ok(importer)
     last_op_done(qtbot, window, ops)
-    qtbot.waitUntil(lambda: vm_named(second, "from-template") is not None, timeout=10000)
+    qtbot.waitUntil(lambda: vm_named(second, "from-template") is not None, timeout=20000)
     imported = vm_named(second, "from-template")
-    qtbot.waitUntil(lambda: imported.affinity == target_host and bool(vm_disks(imported)), timeout=10000)
+    qtbot.waitUntil(lambda: imported.affinity == target_host and bool(vm_disks(imported)), timeout=20000)
 
     # Delete web-07 with its disks, from-template without.
     web07_disks = {d.ref for d in vm_disks(vm)}
     kept = {d.ref for d in vm_disks(made)}
     for target, keep_disks in ((vm, False), (made, True)):
         window.select_object(conn, target.ref)
-        qtbot.waitUntil(lambda t=target: window.selection == [t], timeout=10000)
+        qtbot.waitUntil(lambda t=target: window.selection == [t], timeout=20000)
         window.update_commands()
         ops = len(window.history.operations)
         window.lifecycle_actions["delete_vm"].trigger()
@@ -227,7 +227,7 @@ def test_new_vm_and_its_whole_life(qtbot: Any, window: Any, sim_factory: Any, tm
             deleter.clear_all.click()
         ok(deleter)
         last_op_done(qtbot, window, ops)
-        qtbot.waitUntil(lambda t=target: not t.exists, timeout=10000)
+        qtbot.waitUntil(lambda t=target: not t.exists, timeout=20000)
     refs = lambda: {v.ref for v in conn.cache.all("VDI")}  # noqa: E731
-    qtbot.waitUntil(lambda: not (web07_disks & refs()), timeout=10000)
+    qtbot.waitUntil(lambda: not (web07_disks & refs()), timeout=20000)
     assert kept <= refs()
