@@ -77,6 +77,7 @@ def test_new_vm_and_its_whole_life(qtbot: Any, window: Any, sim_factory: Any, tm
     assert enabled
     home.hosts.setCurrentRow(enabled[0])
     host_name = home.hosts.item(enabled[0]).text()
+    vm_home = conn.cache.get("host", home.affinity())
     click_next(qtbot, wizard, "cpuMemoryPage")
 
     cpu = wizard.cpu_page
@@ -94,6 +95,9 @@ def test_new_vm_and_its_whole_life(qtbot: Any, window: Any, sim_factory: Any, tm
     storage = wizard.storage_page
     assert len(storage.rows) == 1 and storage.rows[0][3].value() == 10.0
     size, sr_combo = storage.rows[0][3], storage.rows[0][4]
+    offered = [conn.cache.get("SR", sr_combo.itemData(i)) for i in range(sr_combo.count())]
+    assert all(sr.storage_host() in (None, vm_home) for sr in offered)  # reachable from the home server
+    assert any(sr.storage_host() == vm_home for sr in offered)  # its own local storage is offered
     sr_combo.setCurrentIndex(next(i for i in range(sr_combo.count()) if "NFS virtual disk" in sr_combo.itemText(i)))
     size.setValue(0)
     wizard.next_button.click()

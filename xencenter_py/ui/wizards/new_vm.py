@@ -611,17 +611,26 @@ class StoragePage(_Page):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.note)
         self.rows: list[tuple[str, bool, str, QDoubleSpinBox, QComboBox]] = []
-        self._template_ref = ""
+        self._shown_for = ("", "")  # (template, home server) the rows were made for
         self.retranslate()
 
     def srs(self) -> list[Any]:
-        return sorted((s for s in self.conn.cache.all("SR") if can_hold_disks(s)), key=lambda s: natural_key(s.name))
+        """SRs that can hold new disks and that the home server (when one is chosen) can reach."""
+        home = self.new_vm.home_page.affinity() if self.wizard is not None else NULL_REF
+
+        def reachable(sr: Any) -> bool:
+            host = sr.storage_host()
+            return home == NULL_REF or host is None or host.ref == home
+
+        found = (s for s in self.conn.cache.all("SR") if can_hold_disks(s) and reachable(s))
+        return sorted(found, key=lambda s: natural_key(s.name))
 
     def enter(self) -> None:
         t = self.template
-        if t is None or t.ref == self._template_ref:
+        home = self.new_vm.home_page.affinity()
+        if t is None or (t.ref, home) == self._shown_for:
             return
-        self._template_ref = t.ref
+        self._shown_for = (t.ref, home)
         self.table.setRowCount(0)
         self.rows.clear()
         pool = next(iter(self.conn.cache.all("pool")), None)
