@@ -235,3 +235,34 @@ def test_new_vm_and_its_whole_life(qtbot: Any, window: Any, sim_factory: Any, tm
     refs = lambda: {v.ref for v in conn.cache.all("VDI")}  # noqa: E731
     qtbot.waitUntil(lambda: not (web07_disks & refs()), timeout=20000)
     assert kept <= refs()
+
+
+def test_a_server_dvd_ties_the_vm_to_that_server(qtbot: Any, window: Any, demo_sim: Any) -> None:
+    conn = connect_via_dialog(qtbot, window, demo_sim.url, demo_sim.password)
+    window.select_connection(conn)
+    window.update_commands()
+    window.act_new_vm.trigger()
+    wizard: NewVmWizard = wait_dialog(qtbot, NewVmWizard)
+    wizard.template_page.select("Windows 10 (64-bit)")
+    click_next(qtbot, wizard, "namePage")
+    click_next(qtbot, wizard, "mediaPage")
+    media = wizard.media_page
+    assert media.dvd_combo.count() >= 2  # one drive per server
+    media.dvd_radio.setChecked(True)
+    media.dvd_combo.setCurrentIndex(1)
+    dvd = conn.cache.get("VDI", media.dvd_combo.currentData())
+    click_next(qtbot, wizard, "homeServerPage")
+    home = wizard.home_page
+    assert home.host_radio.isChecked() and not home.none_radio.isEnabled()
+    enabled = [
+        home.hosts.item(i).data(Qt.ItemDataRole.UserRole)
+        for i in range(home.hosts.count())
+        if home.hosts.item(i).flags() & Qt.ItemFlag.ItemIsEnabled
+    ]
+    assert enabled == [dvd.sr.storage_host().ref] and home.affinity() == enabled[0]
+    others = [
+        home.hosts.item(i).text() for i in range(home.hosts.count()) if home.hosts.item(i).data(256) not in enabled
+    ]
+    assert others and all("another server" in text or "maintenance" in text or "reachable" in text for text in others)
+    wizard.cancel_button.click()
+    qtbot.waitUntil(lambda: not wizard.isVisible(), timeout=15000)

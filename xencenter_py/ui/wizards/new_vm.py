@@ -416,6 +416,18 @@ class HomeServerPage(_Page):
 
     def enter(self) -> None:
         self.fill()
+        # Media in one server's DVD drive: the VM must live on that server.
+        media = self.new_vm.media_page.media()
+        vdi = self.conn.cache.get("VDI", media.vdi) if media.kind == "dvd" else None
+        local = vdi is not None and vdi.sr is not None and vdi.sr.storage_host() is not None
+        self.none_radio.setEnabled(not local)
+        if local:
+            self.host_radio.setChecked(True)
+        if self.host_radio.isChecked() and self.hosts.currentItem() is None:
+            for i in range(self.hosts.count()):
+                if self.hosts.item(i).flags() & Qt.ItemFlag.ItemIsEnabled:
+                    self.hosts.setCurrentRow(i)
+                    break
         self._sync()
 
     def fill(self) -> None:
@@ -433,8 +445,7 @@ class HomeServerPage(_Page):
             if host.ref == current and not reason:
                 self.hosts.setCurrentItem(item)
 
-    @staticmethod
-    def verdict(host: Any, memory: int) -> str:
+    def verdict(self, host: Any, memory: int) -> str:
         """Why the new VM could not run on ``host`` ("" when it can)."""
         if not host.is_live:
             return _("The server is not reachable")
@@ -442,6 +453,11 @@ class HomeServerPage(_Page):
             return _("The server is in maintenance mode")
         if memory and host.memory_free and host.memory_free < memory:
             return _("Not enough free memory")
+        media = self.new_vm.media_page.media()
+        vdi = self.conn.cache.get("VDI", media.vdi) if media.kind in ("iso", "dvd") else None
+        media_host = vdi.sr.storage_host() if vdi is not None and vdi.sr is not None else None
+        if media_host is not None and media_host.ref != host.ref:
+            return _("The installation media is on another server")
         return ""
 
     def _sync(self) -> None:
