@@ -27,16 +27,8 @@ from xencenter_py.ui.wizards.new_vm import NewVmWizard
 if TYPE_CHECKING:
     from xencenter_py.ui.main_window import MainWindow
 
-# id -> (icon, shortcut)
-ACTIONS: dict[str, tuple[str | None, str | None]] = {
-    "quick_create": (None, None),
-    "copy_vm": (None, None),
-    "convert_to_template": (None, None),
-    "new_template": (None, None),
-    "delete_vm": (None, None),
-    "export_vm": (None, None),
-    "import_vm": (None, None),
-}
+# Each action's id is also the name of the window's method it triggers.
+ACTIONS = ("quick_create", "copy_vm", "convert_to_template", "new_template", "delete_vm", "export_vm", "import_vm")
 SELECT_ATTEMPTS = 100
 SELECT_INTERVAL_MS = 100
 
@@ -45,9 +37,7 @@ def build_actions(w: MainWindow) -> None:
     """Create ``w.lifecycle_actions`` (each triggers the window's method of the same name)."""
     from xencenter_py.ui.menus import _action
 
-    w.lifecycle_actions = {
-        cid: _action(w, cid, icon, shortcut, getattr(w, cid)) for cid, (icon, shortcut) in ACTIONS.items()
-    }
+    w.lifecycle_actions = {cid: _action(w, cid, None, None, getattr(w, cid)) for cid in ACTIONS}
 
 
 def retranslate(w: MainWindow) -> None:
