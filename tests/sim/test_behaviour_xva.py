@@ -248,3 +248,28 @@ def test_an_xva_written_by_xapi_is_understood(sim: SimProcess, x: Any) -> None:
     vif = x.VIF.get_record(rec["VIFs"][0])
     assert vif["MAC"] == "8e:3a:91:00:12:34"
     assert x.network.get_name_label(vif["network"]) == "Lab network 7"  # made, as XAPI does
+
+
+def _xva(ova: str) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        info, payload = _member("ova.xml", ova.encode())
+        tar.addfile(info, io.BytesIO(payload))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("ova", "why"),
+    [
+        ("<value><struct><member><name>objects", "not valid"),
+        ("<value><struct></struct></value>", "no objects"),
+        ("<value><struct><member><name>objects</name><value><array><data/></array></value></member></struct></value>",
+         "no VM"),
+        (XAPI_OVA.replace("<value>3145728</value>", "<value>-5</value>"), "negative"),
+    ],
+)  # fmt: skip
+def test_bad_archives_are_refused_cleanly(sim: SimProcess, x: Any, ova: str, why: str) -> None:
+    vms, vdis = len(x.VM.get_all()), len(x.VDI.get_all())
+    task = import_(sim, x, _xva(ova))
+    assert task["status"] == "failure" and task["error_info"][0] == "IMPORT_ERROR" and why in task["error_info"][1]
+    assert (len(x.VM.get_all()), len(x.VDI.get_all())) == (vms, vdis)

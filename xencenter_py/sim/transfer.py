@@ -233,6 +233,8 @@ async def _import(
     for i, obj in enumerate(vdis):
         rec = xva.decode_record(store, "VDI", obj.snapshot)
         size = int(rec.get("virtual_size", 0))
+        if size < 0:
+            raise XapiError("IMPORT_ERROR", f"disk {obj.id} has a negative size")
         seconds = _disk_seconds(size)
         for j in range(_STEPS_PER_DISK):
             await transfer.step(seconds / _STEPS_PER_DISK, 0.9 * (i + (j + 1) / _STEPS_PER_DISK) / max(len(vdis), 1))
