@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sim": ("xencenter_py.sim.cli", "run a simulated XenServer pool"),
     "tree": ("xencenter_py.cli.tree", "print a pool's navigation tree"),
     "ha": ("xencenter_py.cli.ha", "high availability: status, enable, disable, plan, what-if"),
-    "vm": ("xencenter_py.cli.vm", "VM commands"),
+    "vm": ("xencenter_py.cli.vm", "VM commands: new, copy, delete, export, import, migrate, ..."),
     "host": ("xencenter_py.cli.host", "server commands"),
     "sr": ("xencenter_py.cli.sr", "storage repository commands"),
     "pool": ("xencenter_py.cli.pool", "pool commands"),

@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from xencenter_py.datamodel import Type
-from xencenter_py.sim import codec_jsonrpc, codec_xmlrpc, members, rrd
+from xencenter_py.sim import codec_jsonrpc, codec_xmlrpc, members, rrd, transfer
 from xencenter_py.sim.errors import XapiError
 from xencenter_py.sim.simulator import Simulator
 
@@ -184,7 +184,7 @@ async def _robust(request: web.Request, handler: Callable[[web.Request], Any]) -
         request.transport.close()
         raise ConnectionResetError
     limit = request.app[MAX_BODY_KEY]
-    if request.content_length is not None and request.content_length > limit:
+    if request.content_length is not None and request.content_length > limit and request.path != "/import":
         # Refuse before reading: a client announcing a huge body must not hold the connection.
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
     try:
@@ -212,6 +212,7 @@ def make_app(sim: Simulator, *, max_body: int = MAX_BODY) -> web.Application:
         app.router.add_get(path, handle_host_rrd)
     for path in ("/vm_rrd", "/vm_rrds"):
         app.router.add_get(path, handle_vm_rrd)
+    transfer.register(app)
     return app
 
 

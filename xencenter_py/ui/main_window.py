@@ -28,6 +28,7 @@ from xencenter_py.ui import commands, config, gc_policy, icons, menus, motion_me
 from xencenter_py.ui.aio import spawn
 from xencenter_py.ui.connections import ConnectionManager, follow_lost_connection
 from xencenter_py.ui.events_view import AlertsPage, EventsPage
+from xencenter_py.ui.lifecycle_commands import LifecycleCommands
 from xencenter_py.ui.navigation import VIEW_OF_MODE, Mode, NavigationPane, NotificationPage, stable_key
 from xencenter_py.ui.operations import Operation, OperationHistory
 from xencenter_py.ui.organize import RESULT_MODES, Organizer, results_under
@@ -47,7 +48,7 @@ DEPENDENT = frozenset({"PBD", "VBD"})
 """Classes whose changes alter what the selection can do (an SR's attachment, a disk's use)."""
 
 
-class MainWindow(Retranslating, WindowCommands, QMainWindow):
+class MainWindow(Retranslating, LifecycleCommands, WindowCommands, QMainWindow):
     """XenCenter's main window, driven by a ConnectionManager and an OperationHistory: the
     composition of its actions and menus (``menus``), navigation pane, tabs, notification
     pages and status bar (``status_bar``)."""
@@ -105,6 +106,7 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
     act_refresh: QAction
     act_properties: QAction
     act_new_vm: QAction
+    lifecycle_actions: dict[str, QAction]
     act_options: QAction
     act_about: QAction
     act_back: QAction

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMenu
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model import commands as model_commands
 from xencenter_py.model.connection import ConnectionState
-from xencenter_py.ui import commands, ha_commands, icons, motion_menu
+from xencenter_py.ui import commands, ha_commands, icons, lifecycle_commands, motion_menu
 from xencenter_py.ui.aio import run_dialog, spawn
 from xencenter_py.ui.dialogs.about import AboutDialog
 from xencenter_py.ui.toolbar import MainToolbar
@@ -102,6 +102,7 @@ def build_actions(w: MainWindow) -> None:
     w.act_connect_all = a("connectAll", None, None, w.connect_all)
     w.act_disconnect_all = a("disconnectAll", None, None, w.disconnect_all)
     w.act_remove_server = a("removeServer", None, None, w.remove_selected)
+    lifecycle_commands.build_actions(w)
     w.view_options = {}
     for field in VIEW_OPTIONS:
         act = a(field)
@@ -158,7 +159,8 @@ def build_menus(w: MainWindow) -> None:
         return m
 
     p = w.power_actions
-    menu("file", w.act_add_server, None, w.act_exit)
+    life = w.lifecycle_actions
+    menu("file", w.act_add_server, life["import_vm"], None, w.act_exit)
     menu("view", *(w.view_options[f] for f in VIEW_OPTIONS), None, w.act_toolbar, None, w.act_refresh)
     ha = w.ha_actions
     menu(
@@ -204,10 +206,28 @@ def build_menus(w: MainWindow) -> None:
         w.migrate_menu,
         w.start_on_menu,
         None,
+        life["copy_vm"],
+        life["export_vm"],
+        life["convert_to_template"],
+        life["new_template"],
+        life["delete_vm"],
+        None,
         w.act_properties,
     )
     menu("storage", w.act_properties)
-    menu("templates", w.act_new_vm, None, w.act_properties)
+    menu(
+        "templates",
+        w.act_new_vm,
+        life["quick_create"],
+        None,
+        life["export_vm"],
+        life["copy_vm"],
+        life["delete_vm"],
+        None,
+        life["import_vm"],
+        None,
+        w.act_properties,
+    )
     menu("tools", w.act_options)
     menu("help", w.act_about)
     motion_menu.install(w)
@@ -279,6 +299,7 @@ def retranslate(w: MainWindow) -> None:
     }
     for act, text in texts.items():
         set_action_text(act, text)
+    lifecycle_commands.retranslate(w)
     w.act_add_server.setToolTip(_("Add a server or pool to xencenter-py"))
     w.connect_menu.setTitle(_("Co&nnect/Disconnect"))
     w.lifecycle_menu.setTitle(_("S&tart/Shut Down"))
@@ -324,6 +345,7 @@ def update_commands(w: MainWindow, conns: list[Any]) -> None:
     w.act_disconnect_all.setEnabled(any(c.state is ConnectionState.CONNECTED for c in w.manager.connections))
     ha_commands.update(w)
     motion_menu.update(w)
+    lifecycle_commands.update(w)
     ok, reason = model_commands.can_run("properties", sel)
     tip = without_mnemonic(w.act_properties.text())
     set_action_state(w.act_properties, ok, f"{tip}: {reason}" if not ok and reason else tip, reason)
@@ -378,6 +400,18 @@ def context_menu(w: MainWindow) -> QMenu:
             if host_menu.isEnabled():
                 menu.addMenu(host_menu)
         menu.addActions(motion_menu.context_actions(w, kinds))
+        menu.addSeparator()
+        lifecycle_commands.add_context_entries(
+            w, menu, ("copy_vm", "export_vm", "convert_to_template", "new_template", "delete_vm")
+        )
+        menu.addSeparator()
+        menu.addAction(w.act_properties)
+    elif kinds <= {"template", "snapshot"}:
+        if kinds == {"template"}:
+            menu.addAction(w.act_new_vm)
+        lifecycle_commands.add_context_entries(
+            w, menu, ("quick_create", "new_template", "copy_vm", "export_vm", "delete_vm")
+        )
         menu.addSeparator()
         menu.addAction(w.act_properties)
     elif kinds <= {"host", "pool", "connection"}:

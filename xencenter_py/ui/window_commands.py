@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from xencenter_py.i18n import gettext as _
 from xencenter_py.i18n.qt import switch_language
@@ -105,18 +104,6 @@ class WindowCommands:
         dialog = PropertiesDialog(self.selection[0], self.history, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
-
-    def new_vm(self) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Information,
-            _("New VM"),
-            _("The New VM wizard is not available in this version yet."),
-            QMessageBox.StandardButton.Ok,
-            self,
-        )
-        box.setObjectName("newVmPlaceholder")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
 
     def show_options(self) -> None:
         spawn(self._show_options(), self)

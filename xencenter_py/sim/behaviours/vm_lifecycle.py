@@ -367,41 +367,50 @@ def _default_sr(store: Store) -> str:
 @implements("VM.provision")
 async def provision(call: Call, vm: str) -> None:
     """Create the disks a template's ``disks`` key describes (on its SR or the pool default)."""
+    assert_vm_op(call.store, vm, "provision")
+    async with in_progress(call, "VM", vm, "provision"):
+        await _provision(call, vm)
+
+
+async def provision_on_first_boot(call: Call, vm: str) -> None:
+    """XAPI provisions a VM cloned from a default template when it first starts ("Clones of
+    this template will automatically provision their storage when first booted")."""
+    if call.store.get("VM", vm)["other_config"].get("disks"):
+        await _provision(call, vm)
+
+
+async def _provision(call: Call, vm: str) -> None:
     store = call.store
-    assert_vm_op(store, vm, "provision")
     disks = provision_disks(store, vm)
     undo = _Undo(store)
-    async with in_progress(call, "VM", vm, "provision"):
-        try:
-            for i, disk in enumerate(disks):
-                sr = store.ref_by_uuid("SR", disk.get("sr", "")) or _default_sr(store)
-                if is_null(sr) or not store.exists("SR", sr):
-                    call.fail("VM_REQUIRES_SR", vm, sr)
-                await work(call, 1.0, i / max(len(disks), 1), (i + 1) / max(len(disks), 1), 1)
-                size = int(disk.get("size", "0"))
-                vdi = new_vdi(
-                    store, sr, f"{store.get('VM', vm)['name_label']} {i}", size, type=disk.get("type", "system")
-                )
-                undo.vdis.append(vdi)
-                vbd = store.add(
-                    "VBD",
-                    {
-                        "VM": vm,
-                        "VDI": vdi,
-                        "userdevice": disk.get("device", str(i)),
-                        "bootable": disk.get("bootable", "false") == "true",
-                        "mode": "RW",
-                        "type": "Disk",
-                        "unpluggable": True,
-                    },
-                )
-                undo.others.append(("VBD", vbd))
-        except XapiError:
-            undo.rollback()
-            raise
-        other = dict(store.get("VM", vm)["other_config"])
-        other.pop("disks", None)
-        store.set("VM", vm, "other_config", other)
+    try:
+        for i, disk in enumerate(disks):
+            sr = store.ref_by_uuid("SR", disk.get("sr", "")) or _default_sr(store)
+            if is_null(sr) or not store.exists("SR", sr):
+                call.fail("VM_REQUIRES_SR", vm, sr)
+            await work(call, 1.0, i / max(len(disks), 1), (i + 1) / max(len(disks), 1), 1)
+            size = int(disk.get("size", "0"))
+            vdi = new_vdi(store, sr, f"{store.get('VM', vm)['name_label']} {i}", size, type=disk.get("type", "system"))
+            undo.vdis.append(vdi)
+            vbd = store.add(
+                "VBD",
+                {
+                    "VM": vm,
+                    "VDI": vdi,
+                    "userdevice": disk.get("device", str(i)),
+                    "bootable": disk.get("bootable", "false") == "true",
+                    "mode": "RW",
+                    "type": "Disk",
+                    "unpluggable": True,
+                },
+            )
+            undo.others.append(("VBD", vbd))
+    except XapiError:
+        undo.rollback()
+        raise
+    other = dict(store.get("VM", vm)["other_config"])
+    other.pop("disks", None)
+    store.set("VM", vm, "other_config", other)
 
 
 @implements("VM.set_is_a_template")

@@ -28,6 +28,12 @@ RESUME_PER_GIB = 3.0
 PAUSE = 0.5
 
 
+async def _provision_on_first_boot(call: Call, vm: str) -> None:
+    from xencenter_py.sim.behaviours.vm_lifecycle import provision_on_first_boot  # it imports this module
+
+    await provision_on_first_boot(call, vm)
+
+
 def _assert_host_ok(store: Store, vm: str, host: str) -> None:
     err = boot_error(store, vm, host)
     if err is not None:
@@ -56,6 +62,7 @@ async def _boot(call: Call, vm: str, host: str, paused: bool, op: str, seconds: 
 @implements("VM.start")
 async def start(call: Call, vm: str, start_paused: bool, force: bool) -> None:
     assert_vm_op(call.store, vm, "start")
+    await _provision_on_first_boot(call, vm)
     host = choose_host(call.store, vm)
     await _boot(call, vm, host, start_paused, "start", BOOT)
 
@@ -64,6 +71,7 @@ async def start(call: Call, vm: str, start_paused: bool, force: bool) -> None:
 async def start_on(call: Call, vm: str, host: str, start_paused: bool, force: bool) -> None:
     assert_vm_op(call.store, vm, "start_on")
     _assert_host_ok(call.store, vm, host)
+    await _provision_on_first_boot(call, vm)
     await _boot(call, vm, host, start_paused, "start_on", BOOT)
 
 
