@@ -91,6 +91,22 @@ def with_gaps(step: int, times: Sequence[int], series: Mapping[str, Sequence[flo
     return Window(step, t, cols)
 
 
+def merge_windows(fine: Window, coarse: Window) -> Window:
+    """``fine`` where it has rows, ``coarse`` before its first row (local 5-second history
+    in front of the server's archives)."""
+    if not len(fine.times):
+        return coarse
+    cut = int(np.searchsorted(coarse.times, fine.times[0]))
+    names = list(dict.fromkeys([*fine.series, *coarse.series]))
+    t = np.concatenate([coarse.times[:cut], fine.times])
+    series = {}
+    for n in names:
+        head = coarse.series.get(n, np.full(len(coarse.times), NAN))[:cut]
+        tail = fine.series.get(n, np.full(len(fine.times), NAN))
+        series[n] = np.concatenate([head, tail])
+    return Window(fine.step, t, series)
+
+
 class ObjectArchive:
     """The in-memory history of one host or VM at the four resolutions."""
 
@@ -129,6 +145,23 @@ class ObjectArchive:
         empty = [NAN] * len(times)
         series = {n: (ring.values[n][lo:hi] if n in ring.values else empty) for n in wanted}
         return with_gaps(ring.step, times, series)
+
+    def overview(self, name: str) -> Window:
+        """The whole history of ``name``: each resolution where no finer one has rows
+        (the navigator strip's curve)."""
+        times: list[int] = []
+        values: list[float] = []
+        cutoff = math.inf
+        for step in RESOLUTIONS:
+            ring = self.rings[step]
+            if not ring.times:
+                continue
+            column = ring.values.get(name, [NAN] * len(ring.times))
+            part = [(t, v) for t, v in zip(ring.times, column, strict=True) if t < cutoff]
+            times[:0] = [t for t, _v in part]
+            values[:0] = [v for _t, v in part]
+            cutoff = min(cutoff, ring.times[0])
+        return Window(RESOLUTIONS[-1], np.asarray(times, dtype=np.float64), {name: np.asarray(values)})
 
     def latest(self, name: str) -> float:
         """The newest known value of ``name`` (NaN when none)."""

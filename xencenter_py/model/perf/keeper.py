@@ -200,7 +200,8 @@ class ArchiveKeeper:
         except rrd.ProtocolError:
             raise
         except XapiClientError:
-            if not own or base == self.connection.session.url:
+            session = self.connection.session
+            if not own or session is None or base == session.url:
                 raise
             address = str(host.get("address", ""))
             log.info("performance data: %s unreachable, asking the coordinator", address)

@@ -1,0 +1,160 @@
+"""The Performance tab against a simulated pool over real sockets: default graphs with
+data, zoom switching archives, the graph designer writing XenCenter's gui_config keys,
+a VM followed across a migration, CSV export equal to the plotted data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox
+
+from tests.conftest import SimProcess
+from tests.ui.conftest import connect_via_dialog, wait_dialog
+from tests.ui.test_main_window import select
+from xencenter_py.model.perf import keeper as keeper_module
+from xencenter_py.ui.graphs.designer import GraphDesigner
+from xencenter_py.ui.tabs.performance import PerformanceTab
+
+
+@pytest.fixture
+def pool(sim_factory: Any) -> SimProcess:
+    return sim_factory("--seed", "demo", "--members", "--speed", "50")
+
+
+@pytest.fixture(autouse=True)
+def fast_polling(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keeper_module, "POLL_SECONDS", 0.5)
+
+
+def open_performance(qtbot: Any, window: Any, label: str) -> PerformanceTab:
+    select(window, qtbot, label)
+    tab = window.tab_pages["performance"]
+    assert window.tabs.indexOf(tab) >= 0
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.keeper is not None and tab.keeper.loaded, timeout=15000)
+    return tab
+
+
+def has_data(tab: PerformanceTab) -> bool:
+    return all(
+        any(np.isfinite(tab.widgets[i].plotted(n)[1]).any() for n in tab.widgets[i].sources)
+        for i in range(len(tab.widgets))
+    )
+
+
+def test_vm_shows_its_four_default_graphs_with_data(qtbot: Any, window: Any, pool: SimProcess) -> None:
+    connect_via_dialog(qtbot, window, pool.url, pool.password)
+    tab = open_performance(qtbot, window, "SQL Database Server")
+    assert [w.title_label.text() for w in tab.widgets] == ["CPU", "Memory", "Network", "Disk"]
+    assert tab.widgets[0].sources == ["cpu0", "cpu1", "cpu2", "cpu3"]
+    qtbot.waitUntil(lambda: has_data(tab), timeout=10000)
+    assert tab.current_step == 5
+    cpu = tab.widgets[0]
+    assert cpu.value_axis.suffix == "%"
+    assert tab.widgets[1].value_axis.suffix in ("GB", "MB")
+    text = cpu.show_readout(float(tab.data.times[-2]))
+    assert "CPU 0:" in text and "%" in text
+    # leaving the tab stops the polling
+    keeper = tab.keeper
+    window.tabs.setCurrentWidget(window.tab_pages["general"])
+    qtbot.waitUntil(lambda: not keeper.running, timeout=5000)
+    assert tab.keeper is None
+
+
+def test_changing_range_switches_archive(qtbot: Any, window: Any, pool: SimProcess) -> None:
+    connect_via_dialog(qtbot, window, pool.url, pool.password)
+    tab = open_performance(qtbot, window, "xs-demo-02")
+    assert [w.title_label.text() for w in tab.widgets] == ["CPU", "Memory", "Network"]
+    steps = {}
+    for key in ("10m", "1h", "1w", "1y"):
+        index = tab.zoom.findData(key)
+        tab.zoom.setCurrentIndex(index)
+        steps[key] = tab.current_step
+        start, end = tab.visible_range
+        assert end - start == tab.span
+    assert steps == {"10m": 5, "1h": 60, "1w": 3600, "1y": 86400}
+    assert len(tab.data.times) >= 300  # a year of days
+
+
+def test_designer_graph_is_stored_with_xencenter_keys_and_survives_reconnect(
+    qtbot: Any, window: Any, pool: SimProcess, run: Any
+) -> None:
+    conn = connect_via_dialog(qtbot, window, pool.url, pool.password)
+    tab = open_performance(qtbot, window, "Web Server 2")
+    vm = tab.obj
+    tab.new_button.click()
+    dialog = wait_dialog(qtbot, GraphDesigner)
+    qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() > 0, timeout=10000)
+    dialog.name_edit.setText("Load")
+    names = {
+        dialog.tree.topLevelItem(r).data(0, 256): dialog.tree.topLevelItem(r)
+        for r in range(dialog.tree.topLevelItemCount())
+    }
+    from PySide6.QtCore import Qt
+
+    names["cpu1"].setCheckState(0, Qt.CheckState.Checked)
+    names["memory_internal_free"].setCheckState(0, Qt.CheckState.Checked)
+    dialog.set_colour("cpu1", 0xFF0000)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    key = f"XenCenter.GraphLayout.4.vm.{vm.uuid}"
+    qtbot.waitUntil(lambda: key in (conn.cache.pool.get("gui_config") or {}), timeout=10000)
+    config = conn.cache.pool.get("gui_config")
+    assert config[key] == "cpu1,memory_internal_free"
+    assert config[f"XenCenter.GraphName.4.vm.{vm.uuid}"] == "Load"
+    assert config[f"XenCenter.DataSource.vm.{vm.uuid}.cpu1"] == str(0xFFFF0000 - (1 << 32))
+    # the default graphs were written out too, as XenCenter does once a layout is edited
+    assert config[f"XenCenter.GraphLayout.0.vm.{vm.uuid}"] == "cpu0,cpu1"
+    qtbot.waitUntil(lambda: len(tab.widgets) == 5, timeout=5000)
+    assert tab.widgets[4].title_label.text() == "Load"
+
+    run(window.manager.disconnect_all())
+    conn = connect_via_dialog(qtbot, window, pool.url, pool.password)
+    tab = open_performance(qtbot, window, "Web Server 2")
+    assert [w.title_label.text() for w in tab.widgets][-1] == "Load"
+    assert tab.widgets[-1].colours["cpu1"] == 0xFF0000
+
+    tab.restore_button.click()
+    qtbot.waitUntil(lambda: len(tab.widgets) == 4, timeout=10000)
+    assert not any(k.startswith("XenCenter.GraphLayout.") for k in conn.cache.pool.get("gui_config"))
+
+
+def test_migrating_the_vm_keeps_its_graph_going(qtbot: Any, window: Any, pool: SimProcess, run: Any) -> None:
+    conn = connect_via_dialog(qtbot, window, pool.url, pool.password)
+    tab = open_performance(qtbot, window, "Web Server 1")
+    vm = tab.obj
+    target = next(h for h in conn.cache.all("host") if h.name == "xs-demo-03")
+    qtbot.waitUntil(lambda: has_data(tab), timeout=10000)
+    run(conn.session.call("VM.pool_migrate", vm.ref, target.ref, {"live": "true"}))
+    qtbot.waitUntil(lambda: vm.resident_on is not None and vm.resident_on.ref == target.ref, timeout=15000)
+    moved = tab.keeper.archive.rings[5].last
+    qtbot.waitUntil(lambda: tab.keeper.archive.rings[5].last > moved + 5, timeout=20000)
+    assert target.address in tab.keeper.requests[-1]
+    assert not math.isnan(tab.widgets[0].plotted("cpu0")[1][-1])
+    assert tab.events_list.count() >= 1 and "xs-demo-03" in tab.events_list.item(0).text()
+
+
+def test_csv_export_matches_the_plotted_data(qtbot: Any, window: Any, pool: SimProcess, tmp_path: Any) -> None:
+    connect_via_dialog(qtbot, window, pool.url, pool.password)
+    tab = open_performance(qtbot, window, "SQL Database Server")
+    qtbot.waitUntil(lambda: has_data(tab), timeout=10000)
+    tab.set_range("1h")
+    path = tmp_path / "perf.csv"
+    tab.export_csv_to(path)
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    header, body = rows[0], rows[1:]
+    assert header[0] == "time" and "cpu0" in header and "vbd_xvda_read" in header
+    x, y = tab.widgets[0].plotted("cpu0")
+    start, end = tab.visible_range
+    shown = [(t, v) for t, v in zip(x, y, strict=True) if start <= t <= end]
+    column = header.index("cpu0")
+    assert len(body) == len(shown)
+    for row, (t, v) in zip(body, shown, strict=True):
+        assert row[0].endswith("Z")
+        assert (row[column] == "" and math.isnan(v)) or float(row[column]) == pytest.approx(v)
+    png = tmp_path / "perf.png"
+    assert tab.export_png_to(png) and png.stat().st_size > 1000
