@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("xencenter_py.ui.app", "open the console (the default)"),
     "sim": ("xencenter_py.sim.cli", "run a simulated XenServer pool"),
     "tree": ("xencenter_py.cli.tree", "print a pool's navigation tree"),
+    "perf": ("xencenter_py.cli.perf", "print or export a host's or VM's performance data"),
 }
 
 

@@ -20,6 +20,14 @@ def iso_time(epoch: float) -> str:
     return _dt.datetime.fromtimestamp(epoch, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def local_time(epoch: float) -> str:
+    """A row's time for people: local date and 24-hour time in the user's language."""
+    from xencenter_py.i18n import format_skeleton
+
+    when = _dt.datetime.fromtimestamp(epoch, _dt.UTC)
+    return format_skeleton(when, "yMMMd") + " " + format_skeleton(when, "Hms")
+
+
 def _cell(value: float) -> str:
     return "" if not math.isfinite(value) else repr(float(value))
 

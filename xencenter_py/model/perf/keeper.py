@@ -231,6 +231,12 @@ class ArchiveKeeper:
                     log.exception("performance data for %s %s failed", self.kind, self.uuid)
             await asyncio.sleep(self.poll_seconds)
 
+    async def update_once(self) -> None:
+        """Load the full history if not done yet, else fetch what is new (one poll)."""
+        if not self.loaded:
+            await self._load_full()
+        await self._poll()
+
     async def _parse(self, parse: Callable[[bytes], Any], body: bytes) -> Any:
         if len(body) > PARSE_IN_THREAD:
             return await asyncio.get_running_loop().run_in_executor(None, parse, body)

@@ -26,12 +26,6 @@ def time_label(epoch: float, spacing: float) -> str:
     return format_skeleton(when, "yMMM")
 
 
-def readout_time(epoch: float) -> str:
-    """The time of a hover read-out (date and 24-hour time with seconds)."""
-    when = _dt.datetime.fromtimestamp(epoch, _dt.UTC)
-    return format_skeleton(when, "yMMMd") + " " + format_skeleton(when, "Hms")
-
-
 class TimeAxis(pg.DateAxisItem):
     """pyqtgraph's date ticks, labelled through the i18n helpers."""
 

@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QListWid
 
 from xencenter_py.model.perf import sources, units
 from xencenter_py.model.perf.archive import Window
+from xencenter_py.model.perf.export import local_time
 from xencenter_py.model.perf.keeper import LifecycleEvent
-from xencenter_py.ui.graphs.axes import TimeAxis, ValueAxis, readout_time
+from xencenter_py.ui.graphs.axes import TimeAxis, ValueAxis
 from xencenter_py.ui.graphs.events import event_text
 
 PALETTE = (0x0066FF, 0x339900, 0xFF9900, 0x660099, 0x990033, 0x995E00, 0xE6C700, 0x00C8A0, 0x009982, 0xBFA4A6)
@@ -195,7 +196,7 @@ class PerfGraph(QFrame):
             raw = window.series.get(name)
             value = math.nan if raw is None else float(raw[index]) * sources.info(name).scale
             parts.append(f"{sources.friendly_name(name)}: {units.format_value(sources.info(name).unit, value)}")
-        text = readout_time(t) + "  " + ", ".join(parts)
+        text = local_time(t) + "  " + ", ".join(parts)
         self.readout.setText(text)
         return text
 

@@ -30,36 +30,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xencenter_py.i18n import N_, LazyString
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model.actions import perf as perf_actions
 from xencenter_py.model.perf import export, layout
 from xencenter_py.model.perf import history as local_history
 from xencenter_py.model.perf.archive import Window, merge_windows
+from xencenter_py.model.perf.export import local_time
 from xencenter_py.model.perf.keeper import ArchiveKeeper, registry
+from xencenter_py.model.perf.ranges import BY_KEY, RANGES
 from xencenter_py.model.perf.sources import GraphDef
 from xencenter_py.ui.aio import run_dialog, spawn
-from xencenter_py.ui.graphs.axes import readout_time
 from xencenter_py.ui.graphs.designer import GraphDesigner
 from xencenter_py.ui.graphs.events import event_text
 from xencenter_py.ui.graphs.navigator import Navigator
 from xencenter_py.ui.graphs.plot import PerfGraph
 from xencenter_py.ui.tabs.base import TabPage
-
-DAY = 86400
-RANGES: tuple[tuple[str, LazyString, int, bool], ...] = (
-    ("10m", N_("10 minutes"), 600, False),
-    ("1h", N_("1 hour"), 3600, False),
-    ("6h", N_("6 hours (full resolution)"), 6 * 3600, True),
-    ("12h", N_("12 hours (full resolution)"), 12 * 3600, True),
-    ("24h", N_("24 hours (full resolution)"), DAY, True),
-    ("48h", N_("48 hours (full resolution)"), 2 * DAY, True),
-    ("1d", N_("1 day"), DAY, False),
-    ("1w", N_("1 week"), 7 * DAY, False),
-    ("1mo", N_("1 month"), 30 * DAY, False),
-    ("1y", N_("1 year"), 366 * DAY, False),
-)
-"""(key, label, seconds, served at full resolution from the local history)."""
 
 
 class PerformanceTab(TabPage):
@@ -182,8 +167,8 @@ class PerformanceTab(TabPage):
         self.zoom_label.setText(_("Zoom:"))
         self.zoom.blockSignals(True)
         self.zoom.clear()
-        for key, label, _seconds, _local in RANGES:
-            self.zoom.addItem(str(label), key)
+        for r in RANGES:
+            self.zoom.addItem(str(r.label), r.key)
         self.zoom.setCurrentIndex(self.zoom.findData(self.range_key))
         self.zoom.blockSignals(False)
         self.new_button.setText(_("New Graph..."))
@@ -315,11 +300,11 @@ class PerformanceTab(TabPage):
     # -- data -------------------------------------------------------------------------------
     @property
     def span(self) -> int:
-        return next(seconds for key, _l, seconds, _local in RANGES if key == self.range_key)
+        return BY_KEY[self.range_key].seconds
 
     @property
     def uses_local_history(self) -> bool:
-        return next(local for key, _l, _s, local in RANGES if key == self.range_key)
+        return BY_KEY[self.range_key].local
 
     def _names(self) -> list[str]:
         seen: dict[str, None] = {}
@@ -448,7 +433,7 @@ class PerformanceTab(TabPage):
         self.events_label.setVisible(bool(self.obj is not None and self.obj.cls == "VM"))
         self.events_list.setVisible(self.events_label.isVisible())
         for event in reversed(events):
-            self.events_list.addItem(f"{readout_time(event.time)}  {event_text(event)}")
+            self.events_list.addItem(f"{local_time(event.time)}  {event_text(event)}")
         for w in self.widgets:
             w.set_events(events)
 
