@@ -159,3 +159,33 @@ def test_csv_export_matches_the_plotted_data(qtbot: Any, window: Any, pool: SimP
         assert (row[column] == "" and math.isnan(v)) or float(row[column]) == pytest.approx(v)
     png = tmp_path / "perf.png"
     assert tab.export_png_to(png) and png.stat().st_size > 1000
+
+
+def test_full_resolution_hours_from_the_local_history(
+    qtbot: Any, window: Any, pool: SimProcess, tmp_path: Any, run: Any
+) -> None:
+    from xencenter_py.model.perf import history
+
+    store = history.enable(path=tmp_path / "history.sqlite")
+    try:
+        conn = connect_via_dialog(qtbot, window, pool.url, pool.password)
+        vm = next(v for v in conn.cache.all("VM") if v.name == "Web Server 4")
+        now = int(conn.session.server_now()) // 5 * 5
+        times = list(range(now - 3 * 3600, now - 600, 5))  # three hours this console watched earlier
+        store.append("vm", vm.uuid, times, {f"cpu{i}": [0.5] * len(times) for i in range(4)})
+        store.flush()
+        tab = open_performance(qtbot, window, "Web Server 4")
+        tab.set_range("6h")
+        qtbot.waitUntil(lambda: tab.current_step == 5, timeout=10000)
+        x, y = tab.widgets[0].plotted("cpu0")
+        local = (x >= times[0]) & (x <= times[-1])
+        assert np.count_nonzero(local) >= len(times) - 1  # every 5-second sample, not hourly rows
+        assert np.nanmax(np.abs(y[local] - 50.0)) < 1e-9
+        assert x[0] < times[0] - 3600  # older hours come from the server's hourly archive
+        # what this console receives now goes to the store too
+        qtbot.waitUntil(lambda: tab.keeper.archive.rings[5].last > now, timeout=15000)
+        store.flush()
+        fresh = run(store.window("vm", vm.uuid, ["cpu0"], now + 1, now + 3600))
+        assert len(fresh.times) >= 1 and np.isfinite(fresh.series["cpu0"]).all()
+    finally:
+        history.disable()

@@ -1,10 +1,21 @@
-"""Tools > Options: the display language (applied at once) and connection prompts."""
+"""Tools > Options: the display language (applied at once), connection prompts and the
+size of the local performance history."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from xencenter_py.i18n import gettext as _
+from xencenter_py.ui import perf_settings
 
 
 class OptionsDialog(QDialog):
@@ -21,8 +32,19 @@ class OptionsDialog(QDialog):
         self.language.addItem("English", "en")
         self.language.addItem("日本語", "ja")
         self.language.setCurrentIndex(max(0, self.language.findData(language)))
+        self.history_size = QSpinBox()
+        self.history_size.setObjectName("historySize")
+        self.history_size.setRange(perf_settings.MIN_MB, perf_settings.MAX_MB)
+        self.history_size.setSingleStep(50)
+        self.history_size.setSuffix(" MB")
+        self.history_size.setSpecialValueText(_("Off"))
+        self.history_size.setValue(perf_settings.history_limit_mb())
+        self.history_size.setToolTip(
+            _("Disk space for the 5-second performance samples kept on this computer (0 turns it off)")
+        )
         form = QFormLayout()
         form.addRow(QLabel(_("&Language:")), self.language)
+        form.addRow(QLabel(_("Local performance &history:")), self.history_size)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("OK"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
@@ -31,6 +53,11 @@ class OptionsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        if self.history_size.value() != perf_settings.history_limit_mb():
+            perf_settings.set_history_limit_mb(self.history_size.value())
+        super().accept()
 
     def chosen_language(self) -> str | None:
         """``None`` means follow the system locale."""
