@@ -4,12 +4,9 @@ After XenCenter's ``ArchiveMaintainer``, done better: on first view the full his
 from ``/host_rrds`` or ``/vm_rrds``; then every 5 s ``/rrd_updates`` (``cf=AVERAGE``) brings
 the rows newer than the last one kept, and each coarser resolution is refreshed when its
 interval has passed. Each host serves its own data and its resident VMs' data, so a
-request goes to the host at its own address with the pool session; a VM is followed when
-it migrates or restarts elsewhere. Times are the server's. Big answers are parsed in a
+request goes to the host at its own address (:mod:`routes`); a VM is followed when it
+migrates or restarts elsewhere. Times are the server's. Big answers are parsed in a
 worker thread; a malformed or truncated answer is logged and skipped.
-
-A pool reached over loopback (the simulator) is never asked anything off the machine: a
-member whose address is not loopback is asked through the coordinator instead.
 """
 
 from __future__ import annotations
@@ -17,15 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as _dt
-import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from xencenter_py.model.listeners import add_listener
 from xencenter_py.model.perf.archive import RESOLUTIONS, ObjectArchive
+from xencenter_py.model.perf.routes import HostRoutes
 from xencenter_py.xapi import rrd
 from xencenter_py.xapi.errors import XapiClientError
 from xencenter_py.xapi.transport import HttpChannel
@@ -61,13 +57,6 @@ HistorySink = Callable[[str, str, list[int], dict[str, list[float]]], None]
 """Receives every batch of 5-second rows: (kind, uuid, times, series)."""
 
 
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 def _to_epoch(value: Any) -> float | None:
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None:
@@ -91,11 +80,9 @@ class ArchiveKeeper:
         self.loaded = False
         self.errors = 0
         self.last_error = ""
-        self.requests: list[str] = []  # the last addresses asked (for diagnostics and tests)
         self._listeners: list[Callable[[], None]] = []
         self._task: asyncio.Task[None] | None = None
-        self._channels: dict[str, HttpChannel] = {}
-        self._unreachable: set[str] = set()
+        self.routes = HostRoutes(connection)
         self._last_poll: dict[int, float] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self._state = self._vm_state()
@@ -125,10 +112,7 @@ class ArchiveKeeper:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        channels, self._channels = self._channels, {}
-        for channel in channels.values():
-            with contextlib.suppress(Exception):
-                await channel.aclose()
+        await self.routes.aclose()
 
     def server_now(self) -> float:
         session = getattr(self.connection, "session", None)
@@ -164,51 +148,13 @@ class ArchiveKeeper:
             return bool(self.obj.exists and self.obj.is_live)
         return bool(self.obj.exists and self.obj.get("power_state") in ("Running", "Paused"))
 
-    def _address_for(self, host: Any) -> tuple[str, bool]:
-        """(base URL to ask, whether it is the host's own address)."""
-        session = self.connection.session
-        base = session.url
-        if host is None or getattr(host, "is_coordinator", False):
-            return base, True
-        address = str(host.get("address", "") or "")
-        parts = urlsplit(base)
-        if not address or address in self._unreachable:
-            return base, False
-        if _is_loopback(parts.hostname or "") and not _is_loopback(address):
-            return base, False  # a loopback pool never sends requests off the machine
-        netloc = f"[{address}]" if ":" in address else address
-        return f"{parts.scheme}://{netloc}:{parts.port or (443 if parts.scheme == 'https' else 80)}", True
+    async def _ask(self, work: Any) -> Any:
+        return await self.routes.ask(self.serving_host(), work)
 
-    def _channel(self, base: str) -> HttpChannel:
-        channel = self._channels.get(base)
-        if channel is None:
-            session = self.connection.session
-            channel = HttpChannel(base, ssl_context=session.ssl_context, timeout=20.0, host_key=urlsplit(base).netloc)
-            self._channels[base] = channel
-        return channel
-
-    async def _ask(self, work: Callable[[HttpChannel, str | None], Any]) -> Any:
-        """Run ``work(channel, host_uuid)`` at the serving host, falling back to the
-        coordinator (naming the host, as the simulator's shared address needs) when the
-        host's own address cannot be reached."""
-        host = self.serving_host()
-        base, own = self._address_for(host)
-        named = None if own or host is None else host.uuid
-        self.requests = [*self.requests, base][-8:]
-        try:
-            return await work(self._channel(base), named)
-        except rrd.ProtocolError:
-            raise
-        except XapiClientError:
-            session = self.connection.session
-            if not own or session is None or base == session.url:
-                raise
-            address = str(host.get("address", ""))
-            log.info("performance data: %s unreachable, asking the coordinator", address)
-            self._unreachable.add(address)
-            base = self.connection.session.url
-            self.requests = [*self.requests, base][-8:]
-            return await work(self._channel(base), host.uuid)
+    @property
+    def requests(self) -> list[str]:
+        """The last addresses asked (diagnostics and tests)."""
+        return self.routes.requests
 
     # -- polling ----------------------------------------------------------------------------
     async def _run(self) -> None:
