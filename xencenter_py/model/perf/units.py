@@ -6,11 +6,29 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from xencenter_py.i18n import format_number
+from xencenter_py.i18n import current_locale
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model.perf.sources import BYTES, BYTES_PER_SECOND, PERCENT
 
 _BINARY = ("B", "KB", "MB", "GB", "TB", "PB")
+
+
+_SYMBOLS: dict[str, tuple[str, str]] = {}
+
+
+def format_number(value: float, decimals: int) -> str:
+    """A number with the locale's grouping and decimal signs (babel's symbols, cached: axis
+    labels are formatted on every repaint, where babel's full formatter costs too much)."""
+    locale = current_locale()
+    key = str(locale)
+    symbols = _SYMBOLS.get(key)
+    if symbols is None:
+        latin = locale.number_symbols.get("latn", {})
+        symbols = _SYMBOLS[key] = (latin.get("group", ","), latin.get("decimal", "."))
+    text = f"{value:,.{decimals}f}"
+    if symbols != (",", "."):
+        text = text.replace(",", "\0").replace(".", symbols[1]).replace("\0", symbols[0])
+    return text
 
 
 def axis_scale(unit: str, largest: float) -> tuple[float, str]:

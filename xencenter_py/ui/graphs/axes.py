@@ -5,29 +5,44 @@ unit of the graph scaled by magnitude (``%``, ``MB/s``, ``GB``)."""
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from typing import Any
 
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics
 
-from xencenter_py.i18n import format_number, format_skeleton
-from xencenter_py.model.perf.units import axis_scale, decimals_for
+from xencenter_py.i18n import current_language, format_skeleton
+from xencenter_py.model.perf.units import axis_scale, decimals_for, format_number
 
 
 def time_label(epoch: float, spacing: float) -> str:
     """A tick label for a time axis whose ticks are ``spacing`` seconds apart."""
-    when = _dt.datetime.fromtimestamp(epoch, _dt.UTC)
     if spacing < 60:
-        return format_skeleton(when, "Hms")
-    if spacing < 86400:
-        return format_skeleton(when, "Hm")
-    if spacing < 28 * 86400:
-        return format_skeleton(when, "MMMd")
-    return format_skeleton(when, "yMMM")
+        skeleton = "Hms"
+    elif spacing < 86400:
+        skeleton = "Hm"
+    elif spacing < 28 * 86400:
+        skeleton = "MMMd"
+    else:
+        skeleton = "yMMM"
+    return _label(epoch, skeleton, current_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _label(epoch: float, skeleton: str, _language: str) -> str:
+    """Labels repeat from one repaint to the next: format each once per language."""
+    return format_skeleton(_dt.datetime.fromtimestamp(epoch, _dt.UTC), skeleton)
 
 
 class TimeAxis(pg.DateAxisItem):
     """pyqtgraph's date ticks, labelled through the i18n helpers."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # pyqtgraph learns the font only when the axis is first painted; ticks may be asked
+        # for before that (an axis scrolled out of view, the CSV export, tests).
+        self.fontMetrics = QFontMetrics(self.font())
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         out = []

@@ -49,11 +49,11 @@ class PerfGraph(QFrame):
         self.plot.setMinimumHeight(150)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
-        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        # No grid: pyqtgraph's grid lines cost five times the curves' repaint (measured in
+        # benchmarks/perf_repaint.py), and the axes' ticks are enough to read values.
         self.view = self.plot.getPlotItem().getViewBox()
         self.view.setMouseEnabled(x=True, y=False)
         self.view.enableAutoRange(x=False, y=True)
-        self.view.setAutoVisible(y=True)
         self.legend = QListWidget()
         self.legend.setObjectName("graphLegend")
         self.legend.setFixedWidth(200)
@@ -96,7 +96,7 @@ class PerfGraph(QFrame):
         self.unit = unit_set.pop() if len(unit_set) == 1 else sources.NUMBER
         for name in names:
             colour = QColor(self.colours[name])
-            curve = self.plot.plot([], [], pen=pg.mkPen(colour, width=1.5), name=name, connect="finite")
+            curve = self.plot.plot([], [], pen=pg.mkPen(colour, width=1), name=name, connect="finite")
             self.curves[name] = curve
             item = QListWidgetItem(_swatch(colour), sources.friendly_name(name))
             item.setData(Qt.ItemDataRole.UserRole, name)
@@ -129,11 +129,12 @@ class PerfGraph(QFrame):
                 curve.setData([], [])
                 continue
             values = raw * sources.info(name).scale
-            curve.setData(window.times, values, connect="finite")
-            if len(values) and curve.isVisible():
-                finite = values[np.isfinite(values)]
-                if len(finite):
-                    biggest = max(biggest, float(np.max(np.abs(finite))))
+            finite = np.isfinite(values)
+            # pyqtgraph's fast path draws all points; gaps (NaN) need the slower "finite" one
+            all_finite = bool(finite.all())
+            curve.setData(window.times, values, connect="all" if all_finite else "finite", skipFiniteCheck=all_finite)
+            if finite.any() and curve.isVisible():
+                biggest = max(biggest, float(np.max(np.abs(values[finite]))))
         self.value_axis.set_unit(self.unit, biggest)
 
     def set_events(self, events: list[LifecycleEvent]) -> None:
@@ -152,6 +153,11 @@ class PerfGraph(QFrame):
             line.setToolTip(event_text(event))
             self.plot.addItem(line, ignoreBounds=True)
             self._markers.append(line)
+
+    def show_time_axis(self, shown: bool) -> None:
+        """The graphs of a tab share one time scale (they pan and zoom together), so only
+        the last one draws it: each time axis costs as much to repaint as its curves."""
+        self.plot.showAxis("bottom", shown)
 
     def set_selected(self, selected: bool) -> None:
         self.selected = selected

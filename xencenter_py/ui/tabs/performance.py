@@ -276,6 +276,8 @@ class PerformanceTab(TabPage):
                 w.plot.setXLink(self.widgets[0].plot)
             self.graph_layout.addWidget(w)
             self.widgets.append(w)
+        for w in self.widgets:
+            w.show_time_axis(w is self.widgets[-1])
         if self.selected_index >= len(self.widgets):
             self.selected_index = len(self.widgets) - 1
         self._select(self.selected_index)
