@@ -71,10 +71,11 @@ class LiveFeed:
     def on_update(self, callback: Callable[[], None]) -> Callable[[], None]:
         return add_listener(self._listeners, callback)
 
-    def watch(self, objects: Iterable[Any]) -> None:
-        """Watch these hosts and VMs (replacing the previous set); polling starts."""
+    def watch(self, objects: Iterable[Any], *, start: bool = True) -> None:
+        """Watch these hosts and VMs (replacing the previous set); polling starts unless
+        ``start`` is false (then :meth:`poll_once` polls)."""
         self._objects = [o for o in objects if getattr(o, "cls", "") in ("host", "VM")]
-        if self._task is None or self._task.done():
+        if start and (self._task is None or self._task.done()):
             self._task = asyncio.ensure_future(self._run())
 
     async def stop(self) -> None:
@@ -115,25 +116,29 @@ class LiveFeed:
 
     async def _run(self) -> None:
         while True:
-            if self.connection.is_connected and self.connection.session is not None:
-                hosts = self.hosts()
-                results = await asyncio.gather(*(self._poll(h) for h in hosts), return_exceptions=True)
-                changed = False
-                for host, result in zip(hosts, results, strict=True):
-                    if isinstance(result, BaseException):
-                        if isinstance(result, asyncio.CancelledError):
-                            raise result
-                        self.errors += 1
-                        log.warning("live performance data from %s skipped: %s", host.name, result)
-                    else:
-                        changed = result or changed
-                if changed:
-                    for callback in list(self._listeners):
-                        try:
-                            callback()
-                        except Exception:
-                            log.exception("live performance listener failed")
+            if self.connection.is_connected and self.connection.session is not None and await self.poll_once():
+                for callback in list(self._listeners):
+                    try:
+                        callback()
+                    except Exception:
+                        log.exception("live performance listener failed")
             await asyncio.sleep(self.poll_seconds)
+
+    async def poll_once(self) -> bool:
+        """Ask every serving host once; True when new rows arrived. A host that fails is
+        logged and skipped."""
+        hosts = self.hosts()
+        results = await asyncio.gather(*(self._poll(h) for h in hosts), return_exceptions=True)
+        changed = False
+        for host, result in zip(hosts, results, strict=True):
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+            if isinstance(result, BaseException):
+                self.errors += 1
+                log.warning("live performance data from %s skipped: %s", host.name, result)
+            else:
+                changed = result or changed
+        return changed
 
     async def _poll(self, host: Any) -> bool:
         session = self.connection.session
