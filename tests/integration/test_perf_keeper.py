@@ -89,3 +89,24 @@ async def test_host_history_comes_from_the_host_itself(pool: SimProcess) -> None
     finally:
         await keeper.stop()
         await conn.disconnect()
+
+
+async def test_lifecycle_events_from_power_changes_and_pool_messages(pool: SimProcess) -> None:
+    conn = Connection(pool.url, "root", pool.password)
+    await conn.connect()
+    vm = _vm(conn, "CentOS 7 Test")
+    keeper = ArchiveKeeper(conn, vm)
+    keeper.poll_seconds = 0.5
+    keeper.start()
+    try:
+        await conn.session.call("VM.start", vm.ref, False, False)
+        await _updated(keeper, lambda: any(e.kind == "start" for e in keeper.events))
+        await conn.session.call("message.create", "VM_REBOOTED", 3, "VM", vm.uuid, "")
+        await _updated(keeper, lambda: any(e.kind == "reboot" for e in keeper.events))
+        await conn.session.call("VM.hard_shutdown", vm.ref)
+        await _updated(keeper, lambda: any(e.kind == "shutdown" for e in keeper.events))
+        assert [e.kind for e in keeper.events] == ["start", "reboot", "shutdown"]
+        assert not keeper.is_live()
+    finally:
+        await keeper.stop()
+        await conn.disconnect()

@@ -256,14 +256,31 @@ class ArchiveKeeper:
         if self.kind != "vm":
             return
         for message in self.connection.cache.all("message"):
-            kind = LIFECYCLE_MESSAGES.get(str(message.get("name", "")))
-            when = _to_epoch(message.get("timestamp"))
-            if kind and when is not None and message.get("obj_uuid") == self.uuid:
-                self.events.append(LifecycleEvent(when, kind))
+            self._message_event(message.record)
+
+    def _message_event(self, record: dict[str, Any]) -> bool:
+        """Add the lifecycle event a pool message (``VM_STARTED``...) records, once."""
+        kind = LIFECYCLE_MESSAGES.get(str(record.get("name", "")))
+        when = _to_epoch(record.get("timestamp"))
+        if not kind or when is None or record.get("obj_uuid") != self.uuid:
+            return False
+        if any(e.kind == kind and abs(e.time - when) < 30 for e in self.events):
+            return False  # already seen as a power state change
+        self.events.append(LifecycleEvent(when, kind))
         self.events.sort(key=lambda e: e.time)
+        return True
 
     def _cache_changed(self, batch: list[Any]) -> None:
-        if self.kind != "vm" or not any(c.cls == "VM" and c.ref == self.obj.ref for c in batch):
+        if self.kind != "vm":
+            return
+        added = False
+        for change in batch:
+            if change.cls == "message" and change.op == "add":
+                record = self.connection.cache.record("message", change.ref)
+                added = (record is not None and self._message_event(record)) or added
+        if added:
+            self._notify()
+        if not any(c.cls == "VM" and c.ref == self.obj.ref for c in batch):
             return
         before, self._state = self._state, self._vm_state()
         (old_power, old_host), (power, host) = before, self._state
@@ -274,9 +291,10 @@ class ArchiveKeeper:
             )
         elif power == "Running" and old_host != host and host:
             kind = "migrate"
-        if kind:
+        now = self.server_now()
+        if kind and not any(e.kind == kind and abs(e.time - now) < 30 for e in self.events):
             resident = self.obj.resident_on
-            self.events.append(LifecycleEvent(self.server_now(), kind, resident.name if resident is not None else ""))
+            self.events.append(LifecycleEvent(now, kind, resident.name if resident is not None else ""))
             self._notify()
 
 
