@@ -110,3 +110,22 @@ async def test_lifecycle_events_from_power_changes_and_pool_messages(pool: SimPr
     finally:
         await keeper.stop()
         await conn.disconnect()
+
+
+async def test_a_failing_answer_is_logged_and_skipped(pool: SimProcess, caplog: pytest.LogCaptureFixture) -> None:
+    conn = Connection(pool.url, "root", pool.password)
+    await conn.connect()
+    vm = _vm(conn, "CentOS 7 Test")
+    await conn.session.call("VM.destroy", vm.ref)
+    await wait_until(conn, lambda: not vm.exists)
+    keeper = ArchiveKeeper(conn, vm)
+    keeper.poll_seconds = 0.05
+    keeper.start()
+    try:
+        await _updated(keeper, lambda: keeper.errors >= 3)
+        assert keeper.running and not keeper.loaded
+        assert "HTTP 404" in keeper.last_error
+        assert "skipped" in caplog.text
+    finally:
+        await keeper.stop()
+        await conn.disconnect()

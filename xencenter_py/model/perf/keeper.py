@@ -172,9 +172,12 @@ class ArchiveKeeper:
                     self.errors += 1
                     self.last_error = str(exc)
                     log.warning("performance data for %s %s skipped: %s", self.kind, self.uuid, exc)
-                except Exception:
+                    self._notify()  # views say what went wrong
+                except Exception as exc:
                     self.errors += 1
+                    self.last_error = str(exc) or type(exc).__name__
                     log.exception("performance data for %s %s failed", self.kind, self.uuid)
+                    self._notify()
             await asyncio.sleep(self.poll_seconds)
 
     async def update_once(self) -> None:
