@@ -55,6 +55,8 @@ def main() -> None:
     proc, url = _start_sim()
     try:
         before_import = _rss_mb()
+        import xencenter_py.ui.graphs.navigator
+        import xencenter_py.ui.graphs.plot  # noqa: F401 (loaded when the tab is first shown)
         from xencenter_py.ui.tabs.performance import PerformanceTab
 
         imported = _rss_mb()

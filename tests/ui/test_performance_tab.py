@@ -122,6 +122,7 @@ def test_designer_graph_is_stored_with_xencenter_keys_and_survives_reconnect(
     tab.restore_button.click()
     qtbot.waitUntil(lambda: len(tab.widgets) == 4, timeout=10000)
     assert not any(k.startswith("XenCenter.GraphLayout.") for k in conn.cache.pool.get("gui_config"))
+    assert f"XenCenter.DataSource.vm.{vm.uuid}.cpu1" in conn.cache.pool.get("gui_config")  # colours stay
 
 
 def test_migrating_the_vm_keeps_its_graph_going(qtbot: Any, window: Any, pool: SimProcess, run: Any) -> None:
@@ -183,9 +184,10 @@ def test_full_resolution_hours_from_the_local_history(
         assert np.nanmax(np.abs(y[local] - 50.0)) < 1e-9
         assert x[0] < times[0] - 3600  # older hours come from the server's hourly archive
         # what this console receives now goes to the store too
-        qtbot.waitUntil(lambda: tab.keeper.archive.rings[5].last > now, timeout=15000)
+        loaded = tab.keeper.archive.rings[5].last
+        qtbot.waitUntil(lambda: tab.keeper.archive.rings[5].last > loaded, timeout=15000)
         store.flush()
-        fresh = run(store.window("vm", vm.uuid, ["cpu0"], now + 1, now + 3600))
+        fresh = run(store.window("vm", vm.uuid, ["cpu0"], loaded + 1, loaded + 3600))
         assert len(fresh.times) >= 1 and np.isfinite(fresh.series["cpu0"]).all()
     finally:
         history.disable()

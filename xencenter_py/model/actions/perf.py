@@ -42,7 +42,8 @@ async def save_layout(
     progress: Progress = no_progress,
 ) -> None:
     """Store ``graphs`` (None: back to the defaults) and series colours for ``obj`` in the
-    pool's ``gui_config``, key by key so other consoles' keys are never overwritten."""
+    pool's ``gui_config``, in one ``pool.set_gui_config`` as XenCenter does, so a console
+    never sees half a layout; the map is read fresh just before, so other keys survive."""
     session = _session(connection)
     pool = connection.cache.pool
     if pool is None:
@@ -50,16 +51,11 @@ async def save_layout(
     progress(0.0, _("Saving graph layout"))
     config = dict(await session.call("pool.get_gui_config", pool.ref))
     remove, put = layout.changes(config, layout.kind_of(obj), obj.uuid, graphs, colours)
-    total = max(1, len(remove) + len(put))
-    done = 0
-    for key in remove:
-        await session.call("pool.remove_from_gui_config", pool.ref, key)
-        done += 1
-        progress(done / total, "")
-    for key, value in put.items():
-        await session.call("pool.add_to_gui_config", pool.ref, key, value)
-        done += 1
-        progress(done / total, "")
+    if remove or put:
+        for key in remove:
+            config.pop(key, None)
+        config.update(put)
+        await session.call("pool.set_gui_config", pool.ref, config)
     progress(1.0, "")
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 NAN = math.nan
 
@@ -81,6 +83,8 @@ class Window:
 
 def with_gaps(step: int, times: Sequence[int], series: Mapping[str, Sequence[float]]) -> Window:
     """Arrays for plotting, with one NaN row in each hole longer than 1.5 steps."""
+    import numpy as np  # only once graphs are shown: numpy is not needed to start the console
+
     t = np.asarray(times, dtype=np.float64)
     cols = {name: np.asarray(values, dtype=np.float64) for name, values in series.items()}
     if len(t) > 1:
@@ -94,6 +98,8 @@ def with_gaps(step: int, times: Sequence[int], series: Mapping[str, Sequence[flo
 def merge_windows(fine: Window, coarse: Window) -> Window:
     """``fine`` where it has rows, ``coarse`` before its first row (local 5-second history
     in front of the server's archives)."""
+    import numpy as np
+
     if not len(fine.times):
         return coarse
     cut = int(np.searchsorted(coarse.times, fine.times[0]))
@@ -149,6 +155,8 @@ class ObjectArchive:
     def overview(self, name: str) -> Window:
         """The whole history of ``name``: each resolution where no finer one has rows
         (the navigator strip's curve)."""
+        import numpy as np
+
         times: list[int] = []
         values: list[float] = []
         cutoff = math.inf

@@ -10,8 +10,6 @@ import io
 import math
 from collections.abc import Sequence
 
-import numpy as np
-
 from xencenter_py.model.perf import sources
 from xencenter_py.model.perf.archive import Window
 
@@ -35,6 +33,8 @@ def _cell(value: float) -> str:
 def to_csv(window: Window, names: Sequence[str], start: float | None = None, end: float | None = None) -> str:
     """The rows of ``window`` between ``start`` and ``end`` (a gap's marker row included,
     with empty cells, as the graph shows it)."""
+    import numpy as np
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["time", *names])

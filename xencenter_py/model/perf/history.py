@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 from platformdirs import user_data_dir
 
 from xencenter_py.model.perf.archive import Window, with_gaps
@@ -122,7 +121,7 @@ class HistoryStore:
     async def window(self, kind: str, uuid: str, names: Sequence[str], start: float, end: float) -> Window:
         """The stored samples of ``names`` between ``start`` and ``end``."""
         if not names:
-            return Window(5, np.asarray([]), {})
+            return with_gaps(5, [], {})
         future = self._worker.submit(self._read, uuid, list(names), start, end)
         return await asyncio.wrap_future(future)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -34,17 +34,19 @@ from xencenter_py.i18n import gettext as _
 from xencenter_py.model.actions import perf as perf_actions
 from xencenter_py.model.perf import export, layout
 from xencenter_py.model.perf import history as local_history
-from xencenter_py.model.perf.archive import Window, merge_windows
+from xencenter_py.model.perf.archive import Window, merge_windows, with_gaps
 from xencenter_py.model.perf.export import local_time
 from xencenter_py.model.perf.keeper import ArchiveKeeper, registry
 from xencenter_py.model.perf.ranges import BY_KEY, RANGES
 from xencenter_py.model.perf.sources import GraphDef
 from xencenter_py.ui.aio import run_dialog, spawn
-from xencenter_py.ui.graphs.designer import GraphDesigner
 from xencenter_py.ui.graphs.events import event_text
-from xencenter_py.ui.graphs.navigator import Navigator
-from xencenter_py.ui.graphs.plot import PerfGraph
 from xencenter_py.ui.tabs.base import TabPage
+
+if TYPE_CHECKING:
+    from xencenter_py.ui.graphs.designer import GraphDesigner
+    from xencenter_py.ui.graphs.navigator import Navigator
+    from xencenter_py.ui.graphs.plot import PerfGraph
 
 
 class PerformanceTab(TabPage):
@@ -114,14 +116,13 @@ class PerformanceTab(TabPage):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.graph_area)
-        self.navigator = Navigator()
+        self.navigator: Navigator | None = None  # made on first show (pyqtgraph loads then)
         self.events_label = QLabel()
         self.events_list = QListWidget()
         self.events_list.setObjectName("lifecycleEvents")
         bottom = QWidget()
-        bl = QVBoxLayout(bottom)
+        bl = self.bottom_layout = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(self.navigator)
         bl.addWidget(self.events_label)
         bl.addWidget(self.events_list)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -139,7 +140,6 @@ class PerformanceTab(TabPage):
         self._redraw_timer.setInterval(80)
         self._redraw_timer.timeout.connect(self._reload_data)
         self.zoom.currentIndexChanged.connect(self._zoom_changed)
-        self.navigator.range_changed.connect(self._navigator_moved)
         self.new_button.clicked.connect(lambda: spawn(self.new_graph(), self, _("New Graph")))
         self.edit_button.clicked.connect(lambda: spawn(self.edit_graph(), self, _("Edit Graph")))
         self.delete_button.clicked.connect(lambda: spawn(self.delete_graph(), self, _("Delete Graph")))
@@ -185,8 +185,9 @@ class PerformanceTab(TabPage):
         self.refresh()
         for w in self.widgets:
             w.retranslate()
-        self.navigator.time_axis.picture = None
-        self.navigator.time_axis.update()
+        if self.navigator is not None:
+            self.navigator.time_axis.picture = None
+            self.navigator.time_axis.update()
         self._show_events()
         self._update_status()
 
@@ -213,7 +214,8 @@ class PerformanceTab(TabPage):
             return
         self._layout_signature = signature
         self.graphs, self.showing_defaults, self.colours = graphs, defaults, colours
-        self._build_graphs()
+        if self.navigator is not None:
+            self._build_graphs()
 
     @property
     def obj(self) -> Any:
@@ -222,7 +224,19 @@ class PerformanceTab(TabPage):
     # -- polling only while shown -----------------------------------------------------------
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
+        if self.navigator is None:
+            self._make_graphics()
         self._watch()
+
+    def _make_graphics(self) -> None:
+        """The plots, made when the tab is first shown, so starting the console never
+        loads pyqtgraph."""
+        from xencenter_py.ui.graphs.navigator import Navigator
+
+        self.navigator = Navigator()
+        self.navigator.range_changed.connect(self._navigator_moved)
+        self.bottom_layout.insertWidget(0, self.navigator)
+        self._build_graphs()
 
     def hideEvent(self, event: Any) -> None:
         super().hideEvent(event)
@@ -262,6 +276,8 @@ class PerformanceTab(TabPage):
 
     # -- graphs -----------------------------------------------------------------------------
     def _build_graphs(self) -> None:
+        from xencenter_py.ui.graphs.plot import PerfGraph
+
         for w in self.widgets:
             w.setParent(None)
             w.deleteLater()
@@ -355,7 +371,7 @@ class PerformanceTab(TabPage):
             w.set_window(window)
         self._set_visible(start, stop)
         first = self.widgets[0].sources[0] if self.widgets and self.widgets[0].sources else None
-        if first is not None:
+        if first is not None and self.navigator is not None:
             self.navigator.set_overview(keeper.archive.overview(first))
             self.navigator.set_region(start, stop)
         self._update_status()
@@ -381,7 +397,8 @@ class PerformanceTab(TabPage):
         rng = view.viewRange()[0]
         self.following = False
         self.visible_range = (float(rng[0]), float(rng[1]))
-        self.navigator.set_region(*self.visible_range)
+        if self.navigator is not None:
+            self.navigator.set_region(*self.visible_range)
         if self.data is not None and len(self.data.times) and self.visible_range[0] < self.data.times[0]:
             self._redraw_timer.start()  # reaching back further: maybe a coarser archive
 
@@ -467,6 +484,8 @@ class PerformanceTab(TabPage):
         obj = self.obj
         if obj is None:
             return None
+        from xencenter_py.ui.graphs.designer import GraphDesigner
+
         current = self.graphs[index] if index is not None else None
         dialog = GraphDesigner(obj.connection, obj, current, self.colours, self)
         self.designer = dialog
@@ -507,7 +526,7 @@ class PerformanceTab(TabPage):
     def csv_text(self) -> str:
         """The visible range of every plotted series as CSV."""
         if self.data is None:
-            return export.to_csv(Window(5, export.np.asarray([]), {}), self._names())
+            return export.to_csv(with_gaps(5, [], {}), self._names())
         start, stop = self.visible_range
         return export.to_csv(self.data, self._names(), start, stop)
 
