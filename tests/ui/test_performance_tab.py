@@ -191,3 +191,36 @@ def test_full_resolution_hours_from_the_local_history(
         assert len(fresh.times) >= 1 and np.isfinite(fresh.series["cpu0"]).all()
     finally:
         history.disable()
+
+
+def test_designer_enables_a_disabled_data_source_and_plots_it(qtbot: Any, window: Any, pool: SimProcess) -> None:
+    from PySide6.QtCore import Qt
+
+    conn = connect_via_dialog(qtbot, window, pool.url, pool.password)
+    tab = open_performance(qtbot, window, "Dev Server")
+    vm = tab.obj
+    tab.new_button.click()
+    dialog = wait_dialog(qtbot, GraphDesigner)
+    qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() > 0, timeout=10000)
+
+    def items() -> dict[str, Any]:
+        tree = dialog.tree
+        return {tree.topLevelItem(r).data(0, 256): tree.topLevelItem(r) for r in range(tree.topLevelItemCount())}
+
+    assert "vbd_xvda_read_latency" not in items()  # disabled sources are hidden at first
+    dialog.show_disabled.setChecked(True)
+    latency = items()["vbd_xvda_read_latency"]
+    assert latency.text(3) == "No" and latency.text(2) == "μs"
+    dialog.tree.setCurrentItem(latency)
+    assert dialog.enable_button.isEnabled()
+    dialog.enable_button.click()
+    qtbot.waitUntil(lambda: items()["vbd_xvda_read_latency"].text(3) == "Yes", timeout=10000)
+    dialog.name_edit.setText("Latency")
+    items()["vbd_xvda_read_latency"].setCheckState(0, Qt.CheckState.Checked)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    key = f"XenCenter.GraphLayout.4.vm.{vm.uuid}"
+    qtbot.waitUntil(
+        lambda: (conn.cache.pool.get("gui_config") or {}).get(key) == "vbd_xvda_read_latency", timeout=10000
+    )
+    qtbot.waitUntil(lambda: len(tab.widgets) == 5, timeout=5000)
+    qtbot.waitUntil(lambda: np.isfinite(tab.widgets[4].plotted("vbd_xvda_read_latency")[1]).any(), timeout=15000)

@@ -18,6 +18,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from xencenter_py.sim import workloads
 from xencenter_py.sim.store import Store
@@ -114,7 +115,7 @@ def host_sources(store: Store, ref: str) -> list[Source]:
     out.append(
         Source("xapi_memory_usage_kib", "GAUGE", 0.0, math.inf, _scaled(_wave(_seed(uuid, "xapi"), 0.5, 0.05), 200_000))
     )
-    return out
+    return out + _recorded_optional(store, "host", ref)
 
 
 def _vbd_device(vbd: dict[str, object]) -> str:
@@ -157,7 +158,7 @@ def vm_sources(store: Store, ref: str) -> list[Source]:
         else None
     )
     if funcs is not None:
-        return _workload_sources(uuid, memory, ncpu, vifs, disks, funcs)
+        return _workload_sources(uuid, memory, ncpu, vifs, disks, funcs) + _recorded_optional(store, "VM", ref)
     busy = 0.1 + 0.6 * _seed(uuid, "busy")
     out = [Source(f"cpu{i}", "DERIVE", 0.0, 1.0, _wave(_seed(uuid, f"cpu{i}"), busy, 0.15, 600.0)) for i in range(ncpu)]
     out.append(Source("memory", "GAUGE", 0.0, math.inf, lambda t: float(memory)))
@@ -174,7 +175,59 @@ def vm_sources(store: Store, ref: str) -> list[Source]:
             out.append(
                 Source(f"vbd_{dev}_{d}", "DERIVE", 0.0, math.inf, _scaled(_wave(_seed(uuid, dev, d), 0.1, 0.08), 4e6))
             )
+    return out + _recorded_optional(store, "VM", ref)
+
+
+# Which non-default sources each object records (xapi keeps this in rrdd, not in the
+# database: it is forgotten when the simulator restarts, as xapi forgets it on a reboot).
+_RECORDED: WeakKeyDictionary[Store, set[tuple[str, str]]] = WeakKeyDictionary()
+
+
+def optional_sources(store: Store, cls: str, ref: str) -> list[Source]:
+    """The non-default sources of a host or VM (§6.4): recorded only after
+    ``record_data_source``: NIC errors, VIF errors, disk latencies."""
+    table = store.tables["host" if cls == "host" else "VM"]
+    rec = table[ref]
+    uuid = rec.get("uuid", ref)
+    out: list[Source] = []
+    if cls == "host":
+        devs = [
+            str(store.tables["PIF"][p].get("device") or "eth0") for p in rec.get("PIFs", []) if p in store.tables["PIF"]
+        ]
+        for dev in devs:
+            for d in ("rx", "tx"):
+                f = _scaled(_wave(_seed(uuid, dev, d, "err"), 0.1, 0.1), 3.0)
+                out.append(Source(f"pif_{dev}_{d}_errors", "DERIVE", 0.0, math.inf, f))
+        return out
+    vifs, disks = _devices(store, rec)
+    for dev in vifs:
+        for d in ("rx", "tx"):
+            f = _scaled(_wave(_seed(uuid, dev, d, "err"), 0.1, 0.1), 2.0)
+            out.append(Source(f"vif_{dev}_{d}_errors", "DERIVE", 0.0, math.inf, f))
+    for dev in disks:
+        for d in ("read", "write"):
+            f = _scaled(_wave(_seed(uuid, dev, d, "lat"), 0.3, 0.2), 2000.0)
+            out.append(Source(f"vbd_{dev}_{d}_latency", "GAUGE", 0.0, math.inf, f))
     return out
+
+
+def recorded(store: Store, uuid: str) -> set[str]:
+    """Names of the non-default sources ``uuid`` records now."""
+    return {name for owner, name in _RECORDED.get(store, set()) if owner == uuid}
+
+
+def set_recorded(store: Store, uuid: str, name: str, on: bool) -> None:
+    names = _RECORDED.setdefault(store, set())
+    if on:
+        names.add((uuid, name))
+    else:
+        names.discard((uuid, name))
+
+
+def _recorded_optional(store: Store, cls: str, ref: str) -> list[Source]:
+    table = store.tables["host" if cls == "host" else "VM"]
+    wanted = recorded(store, table[ref].get("uuid", ref))
+    return [s for s in optional_sources(store, cls, ref) if s.name in wanted] if wanted else []
 
 
 def _workload_sources(

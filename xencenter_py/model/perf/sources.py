@@ -24,6 +24,8 @@ class SourceInfo:
 _CPU = re.compile(r"^cpu(\d+)$")
 _NET = re.compile(r"^(pif|vif)_(.+)_(rx|tx)$")
 _DISK = re.compile(r"^vbd_(.+)_(read|write)$")
+_LATENCY = re.compile(r"^vbd_(.+)_(read|write)_latency$")
+_ERRORS = re.compile(r"^(pif|vif)_(.+)_(rx|tx)_errors$")
 
 
 def info(name: str) -> SourceInfo:
@@ -67,6 +69,17 @@ def friendly_name(name: str) -> str:
     if m := _DISK.match(name):
         dev, way = m.groups()
         label = _("Disk {device} Read") if way == "read" else _("Disk {device} Write")
+        return label.format(device=dev)
+    if m := _LATENCY.match(name):
+        dev, way = m.groups()
+        label = _("Disk {device} Read Latency (μs)") if way == "read" else _("Disk {device} Write Latency (μs)")
+        return label.format(device=dev)
+    if m := _ERRORS.match(name):
+        kind, dev, way = m.groups()
+        if kind == "pif":
+            label = _("NIC {device} Receive Errors") if way == "rx" else _("NIC {device} Send Errors")
+        else:
+            label = _("Network {device} Receive Errors") if way == "rx" else _("Network {device} Send Errors")
         return label.format(device=dev)
     return name
 
