@@ -224,3 +224,50 @@ def test_designer_enables_a_disabled_data_source_and_plots_it(qtbot: Any, window
     )
     qtbot.waitUntil(lambda: len(tab.widgets) == 5, timeout=5000)
     qtbot.waitUntil(lambda: np.isfinite(tab.widgets[4].plotted("vbd_xvda_read_latency")[1]).any(), timeout=15000)
+
+
+def test_wheel_zooms_drag_pans_and_the_navigator_moves_the_graphs(qtbot: Any, window: Any, pool: SimProcess) -> None:
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    connect_via_dialog(qtbot, window, pool.url, pool.password)
+    tab = open_performance(qtbot, window, "xs-demo-01")
+    tab.set_range("1w")
+    cpu = tab.widgets[0]
+    viewport = cpu.plot.viewport()
+    qtbot.waitUntil(lambda: viewport.isVisible() and viewport.width() > 100, timeout=5000)
+    start, end = tab.visible_range
+    center = QPointF(viewport.width() / 2, viewport.height() / 2)
+    wheel = QWheelEvent(
+        center,
+        viewport.mapToGlobal(center),
+        QPoint(0, 0),
+        QPoint(0, 240),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(viewport, wheel)
+    qtbot.waitUntil(lambda: tab.visible_range[1] - tab.visible_range[0] < (end - start) * 0.9, timeout=5000)
+    assert not tab.following
+    # every graph follows (they share the time scale)
+    assert tab.widgets[-1].view.viewRange()[0] == pytest.approx(cpu.view.viewRange()[0])
+
+    zoomed = tab.visible_range
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=QPoint(viewport.width() // 2, viewport.height() // 2))
+    for dx in range(10, 110, 10):
+        qtbot.mouseMove(viewport, QPoint(viewport.width() // 2 + dx, viewport.height() // 2))
+    qtbot.mouseRelease(
+        viewport, Qt.MouseButton.LeftButton, pos=QPoint(viewport.width() // 2 + 100, viewport.height() // 2)
+    )
+    qtbot.waitUntil(lambda: tab.visible_range[0] < zoomed[0], timeout=5000)  # dragged right: earlier times
+
+    # the navigator's region moves the graphs
+    lo = end - 3 * 86400
+    tab.navigator.region.setRegion((lo, lo + 86400))
+    qtbot.waitUntil(lambda: abs(tab.visible_range[0] - lo) < 1, timeout=5000)
+    assert cpu.view.viewRange()[0][0] == pytest.approx(lo, abs=1)
+    tab.set_range("10m")
+    assert tab.following and tab.current_step == 5

@@ -44,6 +44,7 @@ class PerfGraph(QFrame):
         self.title_label.setStyleSheet("font-weight: bold;")
         self.time_axis = TimeAxis()
         self.value_axis = ValueAxis()
+        self.value_axis.setWidth(84)  # the same in every graph, so linked time scales line up
         self.plot = pg.PlotWidget(axisItems={"bottom": self.time_axis, "left": self.value_axis})
         self.plot.setObjectName("graphPlot")
         self.plot.setMinimumHeight(150)
