@@ -115,7 +115,7 @@ def default_graphs(obj: Any) -> list[GraphDef]:
         return [
             GraphDef(_("CPU"), [f"cpu{n}" for n in cpus]),
             GraphDef(_("Memory"), ["memory_total_kib", "memory_free_kib"]),
-            GraphDef(_("Network"), network),
+            GraphDef(_("Network"), list(dict.fromkeys(network))),  # VLANs share their NIC's device
         ]
     vcpus = int(obj.get("VCPUs_max") or obj.get("VCPUs_at_startup") or 1)
     network = []

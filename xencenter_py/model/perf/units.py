@@ -31,6 +31,14 @@ def format_number(value: float, decimals: int) -> str:
     return text
 
 
+def trim_zeros(text: str) -> str:
+    """``4.50`` → ``4.5``, ``4.0`` → ``4`` (in the locale's decimal sign)."""
+    decimal = _SYMBOLS.get(str(current_locale()), (",", "."))[1]
+    if decimal in text:
+        text = text.rstrip("0").rstrip(decimal)
+    return text
+
+
 def axis_scale(unit: str, largest: float) -> tuple[float, str]:
     """(divisor, unit label) for an axis whose values reach ``largest``."""
     if unit == PERCENT:

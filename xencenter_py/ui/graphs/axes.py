@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFontMetrics
 
 from xencenter_py.i18n import current_language, format_skeleton
-from xencenter_py.model.perf.units import axis_scale, decimals_for, format_number
+from xencenter_py.model.perf.units import axis_scale, decimals_for, format_number, trim_zeros
 
 
 def time_label(epoch: float, spacing: float) -> str:
@@ -70,6 +70,11 @@ class ValueAxis(pg.AxisItem):
         self.picture = None
         self.update()
 
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
+        """Round steps in the shown unit (0.5 GB, not 0.47 GB from 500,000,000 bytes)."""
+        d = self.divisor
+        return [(spacing * d, offset * d) for spacing, offset in super().tickSpacing(minVal / d, maxVal / d, size)]
+
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         decimals = decimals_for(spacing / self.divisor)
         out = []
@@ -77,6 +82,6 @@ class ValueAxis(pg.AxisItem):
             if not math.isfinite(v):
                 out.append("")
                 continue
-            text = format_number(v / self.divisor, decimals)
+            text = trim_zeros(format_number(v / self.divisor, decimals))
             out.append(f"{text} {self.suffix}".strip() if self.suffix != "%" else f"{text}%")
         return out

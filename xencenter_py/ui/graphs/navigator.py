@@ -21,6 +21,7 @@ class Navigator(pg.PlotWidget):
         self.time_axis = TimeAxis()
         super().__init__(parent, axisItems={"bottom": self.time_axis})
         self.setObjectName("perfNavigator")
+        self.setBackground("w")
         self.setFixedHeight(80)
         self.setMenuEnabled(False)
         self.hideButtons()

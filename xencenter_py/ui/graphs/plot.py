@@ -10,7 +10,16 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from xencenter_py.model.perf import sources, units
 from xencenter_py.model.perf.archive import Window
@@ -47,21 +56,23 @@ class PerfGraph(QFrame):
         self.value_axis.setWidth(84)  # the same in every graph, so linked time scales line up
         self.plot = pg.PlotWidget(axisItems={"bottom": self.time_axis, "left": self.value_axis})
         self.plot.setObjectName("graphPlot")
-        self.plot.setMinimumHeight(150)
+        self.plot.setFixedHeight(170)  # XenCenter-sized graphs: several fit on screen
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         # No grid: pyqtgraph's grid lines cost five times the curves' repaint (measured in
         # benchmarks/perf_repaint.py), and the axes' ticks are enough to read values.
         self.view = self.plot.getPlotItem().getViewBox()
         self.view.setMouseEnabled(x=True, y=False)
-        self.view.enableAutoRange(x=False, y=True)
+        self.view.enableAutoRange(x=False, y=False)
+        self.plot.setBackground("w")
         self.legend = QListWidget()
         self.legend.setObjectName("graphLegend")
         self.legend.setFixedWidth(200)
         self.legend.itemChanged.connect(self._legend_toggled)
         self.readout = QLabel(" ")
         self.readout.setObjectName("graphReadout")
-        self.readout.setWordWrap(True)
+        # one line whatever the number of series (the whole read-out is in its tooltip)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), width=1))
         self.cursor.setVisible(False)
         self.plot.addItem(self.cursor, ignoreBounds=True)
@@ -137,6 +148,8 @@ class PerfGraph(QFrame):
             if finite.any() and curve.isVisible():
                 biggest = max(biggest, float(np.max(np.abs(values[finite]))))
         self.value_axis.set_unit(self.unit, biggest)
+        # from zero, as XenCenter draws them: a quiet graph must not look busy
+        self.view.setYRange(0.0, biggest * 1.08 if biggest > 0 else 1.0, padding=0)
 
     def set_events(self, events: list[LifecycleEvent]) -> None:
         for marker in self._markers:
@@ -205,6 +218,7 @@ class PerfGraph(QFrame):
             parts.append(f"{sources.friendly_name(name)}: {units.format_value(sources.info(name).unit, value)}")
         text = local_time(t) + "  " + ", ".join(parts)
         self.readout.setText(text)
+        self.readout.setToolTip(local_time(t) + "\n" + "\n".join(parts))
         return text
 
 
