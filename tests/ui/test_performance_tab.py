@@ -271,3 +271,24 @@ def test_wheel_zooms_drag_pans_and_the_navigator_moves_the_graphs(qtbot: Any, wi
     assert cpu.view.viewRange()[0][0] == pytest.approx(lo, abs=1)
     tab.set_range("10m")
     assert tab.following and tab.current_step == 5
+
+
+def test_a_legend_colour_is_stored_and_default_graphs_stay_default(qtbot: Any, window: Any, pool: SimProcess) -> None:
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QColorDialog
+
+    conn = connect_via_dialog(qtbot, window, pool.url, pool.password)
+    tab = open_performance(qtbot, window, "xs-demo-01")
+    host = tab.obj
+    legend = tab.widgets[1].legend
+    item = legend.item(1)
+    legend.itemDoubleClicked.emit(item)  # what a double-click on the entry sends
+    dialog = wait_dialog(qtbot, QColorDialog, "seriesColourDialog")
+    dialog.setCurrentColor(QColor(0x12, 0x34, 0x56))
+    dialog.accept()
+    key = f"XenCenter.DataSource.host.{host.uuid}.memory_free_kib"
+    qtbot.waitUntil(lambda: key in (conn.cache.pool.get("gui_config") or {}), timeout=10000)
+    assert int(conn.cache.pool.get("gui_config")[key]) & 0xFFFFFFFF == 0xFF123456
+    qtbot.waitUntil(lambda: tab.widgets[1].colours.get("memory_free_kib") == 0x123456, timeout=5000)
+    assert tab.showing_defaults
+    assert not any(k.startswith("XenCenter.GraphLayout.") for k in conn.cache.pool.get("gui_config"))

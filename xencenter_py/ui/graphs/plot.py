@@ -43,6 +43,7 @@ class PerfGraph(QFrame):
 
     clicked = Signal(object)
     double_clicked = Signal(object)
+    colour_requested = Signal(str)  # a data source name: the user wants another colour for it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +70,9 @@ class PerfGraph(QFrame):
         self.legend.setObjectName("graphLegend")
         self.legend.setFixedWidth(200)
         self.legend.itemChanged.connect(self._legend_toggled)
+        self.legend.itemDoubleClicked.connect(
+            lambda item: self.colour_requested.emit(item.data(Qt.ItemDataRole.UserRole))
+        )
         self.readout = QLabel(" ")
         self.readout.setObjectName("graphReadout")
         # one line whatever the number of series (the whole read-out is in its tooltip)

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QColorDialog,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -287,6 +289,7 @@ class PerformanceTab(TabPage):
             w.set_graph(graph.title or _("Graph"), graph.sources, self.colours)
             w.clicked.connect(self._select_widget)
             w.double_clicked.connect(lambda _w: spawn(self.edit_graph(), self, _("Edit Graph")))
+            w.colour_requested.connect(self.choose_colour)
             w.view.sigRangeChangedManually.connect(lambda _mask, view=w.view: self._view_moved(view))
             if self.widgets:
                 w.plot.setXLink(self.widgets[0].plot)
@@ -501,6 +504,20 @@ class PerformanceTab(TabPage):
             graphs[index] = dialog.graph()
         await self._save(graphs, dialog.changed_colours)
         return dialog
+
+    def choose_colour(self, source: str) -> QColorDialog:
+        """Double-click on a legend entry: pick the series' colour (stored in gui_config)."""
+        current = next((w.colours[source] for w in self.widgets if source in w.colours), 0x0066FF)
+        dialog = QColorDialog(QColor(current), self)
+        dialog.setObjectName("seriesColourDialog")
+        dialog.colorSelected.connect(
+            lambda colour: spawn(self.set_colour(source, colour.rgb() & 0xFFFFFF), self, _("Performance"))
+        )
+        dialog.open()
+        return dialog
+
+    async def set_colour(self, source: str, rgb: int) -> None:
+        await self._save(None if self.showing_defaults else self.graphs, {source: rgb})
 
     async def delete_graph(self) -> None:
         index = self.selected_index
