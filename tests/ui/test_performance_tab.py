@@ -292,3 +292,36 @@ def test_a_legend_colour_is_stored_and_default_graphs_stay_default(qtbot: Any, w
     qtbot.waitUntil(lambda: tab.widgets[1].colours.get("memory_free_kib") == 0x123456, timeout=5000)
     assert tab.showing_defaults
     assert not any(k.startswith("XenCenter.GraphLayout.") for k in conn.cache.pool.get("gui_config"))
+
+
+def test_every_server_recorded_when_the_option_says_so(
+    qtbot: Any, window: Any, pool: SimProcess, tmp_path: Any, run: Any
+) -> None:
+    from xencenter_py.model.perf import history
+    from xencenter_py.ui import perf_settings
+    from xencenter_py.ui.perf_recording import HostRecording
+
+    store = history.enable(path=tmp_path / "history.sqlite")
+    recording = HostRecording(window.manager)
+    try:
+        perf_settings.set_record_all_hosts(True)
+        conn = connect_via_dialog(qtbot, window, pool.url, pool.password)
+        recorder = next(iter(recording.recorders.values()))
+        hosts = conn.cache.all("host")
+        assert len(recorder.held) == len(hosts) == 3
+        keepers = list(recorder.held.values())
+        for keeper in keepers:
+            keeper.poll_seconds = 0.5
+        qtbot.waitUntil(lambda: all(k.loaded for k in keepers), timeout=15000)
+        marks = {k.uuid: k.archive.rings[5].last for k in keepers}
+        qtbot.waitUntil(lambda: all(k.archive.rings[5].last > marks[k.uuid] for k in keepers), timeout=20000)
+        store.flush()
+        for host in hosts:
+            rows = run(store.window("host", host.uuid, ["cpu0"], marks[host.uuid] + 1, marks[host.uuid] + 3600))
+            assert len(rows.times) >= 1, host.name
+        perf_settings.set_record_all_hosts(False)
+        assert not recording.recorders
+        qtbot.waitUntil(lambda: not any(k.running for k in keepers), timeout=5000)
+    finally:
+        perf_settings.set_record_all_hosts(False)
+        history.disable()

@@ -45,10 +45,12 @@ async def main(args: argparse.Namespace) -> int:
     from xencenter_py.i18n.qt import switch_language
     from xencenter_py.ui import perf_settings
     from xencenter_py.ui.main_window import MainWindow
+    from xencenter_py.ui.perf_recording import HostRecording
 
     window = MainWindow()
     switch_language(args.lang or window.language_setting)
     perf_settings.apply()
+    HostRecording(window.manager)
     closed = asyncio.Event()
     window.destroyed.connect(closed.set)
     window.closing.connect(closed.set)

@@ -4,6 +4,7 @@ size of the local performance history."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -42,9 +43,15 @@ class OptionsDialog(QDialog):
         self.history_size.setToolTip(
             _("Disk space for the 5-second performance samples kept on this computer (0 turns it off)")
         )
+        self.record_all = QCheckBox(_("Keep the history of every server of connected pools"))
+        self.record_all.setObjectName("recordAllHosts")
+        self.record_all.setChecked(perf_settings.record_all_hosts())
+        self.history_size.valueChanged.connect(lambda mb: self.record_all.setEnabled(mb > 0))
+        self.record_all.setEnabled(self.history_size.value() > 0)
         form = QFormLayout()
         form.addRow(QLabel(_("&Language:")), self.language)
         form.addRow(QLabel(_("Local performance &history:")), self.history_size)
+        form.addRow("", self.record_all)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("OK"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
@@ -57,6 +64,8 @@ class OptionsDialog(QDialog):
     def accept(self) -> None:
         if self.history_size.value() != perf_settings.history_limit_mb():
             perf_settings.set_history_limit_mb(self.history_size.value())
+        if self.record_all.isChecked() != perf_settings.record_all_hosts():
+            perf_settings.set_record_all_hosts(self.record_all.isChecked())
         super().accept()
 
     def chosen_language(self) -> str | None:
