@@ -171,22 +171,6 @@ class ObjectArchive:
             cutoff = min(cutoff, ring.times[0])
         return Window(RESOLUTIONS[-1], np.asarray(times, dtype=np.float64), {name: np.asarray(values)})
 
-    def latest(self, name: str) -> float:
-        """The newest known value of ``name`` (NaN when none)."""
-        ring = self.rings[RESOLUTIONS[0]]
-        column = ring.values.get(name)
-        if not column:
-            return NAN
-        for v in reversed(column[-3:]):
-            if not math.isnan(v):
-                return v
-        return NAN
-
-    def recent(self, name: str, count: int) -> list[float]:
-        """The last ``count`` 5-second values of ``name`` (for sparklines)."""
-        column = self.rings[RESOLUTIONS[0]].values.get(name, [])
-        return column[-count:]
-
 
 def _bisect(times: Sequence[int], value: float) -> int:
     lo, hi = 0, len(times)
