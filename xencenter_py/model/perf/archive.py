@@ -9,6 +9,7 @@ a gap.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -145,8 +146,8 @@ class ObjectArchive:
         """Rows of the right resolution between ``start`` and ``end`` (server time)."""
         ring = self.ring_for(start)
         wanted = list(ring.values) if names is None else list(names)
-        lo = _bisect(ring.times, start - ring.step)
-        hi = _bisect(ring.times, end + 1)
+        lo = bisect_left(ring.times, start - ring.step)
+        hi = bisect_left(ring.times, end + 1)
         times = ring.times[lo:hi]
         empty = [NAN] * len(times)
         series = {n: (ring.values[n][lo:hi] if n in ring.values else empty) for n in wanted}
@@ -170,14 +171,3 @@ class ObjectArchive:
             values[:0] = [v for _t, v in part]
             cutoff = min(cutoff, ring.times[0])
         return Window(RESOLUTIONS[-1], np.asarray(times, dtype=np.float64), {name: np.asarray(values)})
-
-
-def _bisect(times: Sequence[int], value: float) -> int:
-    lo, hi = 0, len(times)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if times[mid] < value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
