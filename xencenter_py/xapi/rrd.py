@@ -282,7 +282,11 @@ async def fetch_updates_body(
     host_uuid: str | None = None,
 ) -> tuple[bytes, str]:
     """The raw ``/rrd_updates`` answer (body, content type), for callers that parse it off
-    the event loop. ``host_uuid`` names the answering host on a shared simulator address."""
+    the event loop. ``host_uuid`` names the answering host on a shared simulator address.
+
+    The JSON form is asked for (``json`` for older xapi, the ``Accept`` header for newer):
+    it parses ten times faster than the XML one, which matters when a whole pool is
+    watched. :func:`parse` reads whichever form comes back."""
     params: list[tuple[str, str]] = [
         ("session_id", session_ref),
         ("start", str(int(start))),
@@ -294,7 +298,10 @@ async def fetch_updates_body(
     if host_uuid:
         params.append(("host_uuid", host_uuid))
     params += [("vm_uuid", u) for u in vm_uuids]
-    status, ctype, body = await channel.request("GET", "/rrd_updates", params=params)
+    params.append(("json", "true"))
+    status, ctype, body = await channel.request(
+        "GET", "/rrd_updates", params=params, headers={"Accept": "application/json"}
+    )
     if status != 200:
         snippet = body[:200].decode("utf-8", "replace").strip()
         raise ProtocolError(f"/rrd_updates answered HTTP {status}: {snippet}")
