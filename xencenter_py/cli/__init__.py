@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "host": ("xencenter_py.cli.host", "server commands"),
     "sr": ("xencenter_py.cli.sr", "storage repository commands"),
     "pool": ("xencenter_py.cli.pool", "pool commands"),
+    "perf": ("xencenter_py.cli.perf", "print or export a host's or VM's performance data"),
 }
 
 

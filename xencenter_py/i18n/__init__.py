@@ -148,6 +148,14 @@ def format_datetime(value: _dt.datetime | None, format: str = "medium", *, utc: 
     return _dates.format_datetime(value.astimezone(tz), format, locale=_locale)
 
 
+def format_skeleton(value: _dt.datetime, skeleton: str) -> str:
+    """A date/time by CLDR skeleton in the locale's order (``MMMd`` → ``Dec 6`` / ``12月6日``,
+    ``Hm`` → ``15:45``), in local time (naive values are UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.UTC)
+    return _dates.format_skeleton(skeleton, value.astimezone(), locale=_locale)
+
+
 def format_date(value: _dt.date, format: str = "medium") -> str:
     """A date for display."""
     return _dates.format_date(value, format, locale=_locale)
@@ -215,6 +223,7 @@ __all__ = [
     "format_duration",
     "format_number",
     "format_percent",
+    "format_skeleton",
     "gettext",
     "ngettext",
     "on_language_changed",

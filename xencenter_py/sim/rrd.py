@@ -18,7 +18,9 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
+from xencenter_py.sim import workloads
 from xencenter_py.sim.store import Store
 
 STEP = 5
@@ -71,6 +73,11 @@ def _scaled(f: Callable[[float], float], factor: float, offset: float = 0.0) -> 
     return lambda t: offset + f(t) * factor
 
 
+def _daily(f: Callable[[float], float]) -> Callable[[float], float]:
+    """``f`` following office hours (day/night, weekday/weekend)."""
+    return lambda t: min(1.0, f(t) * workloads.host_activity(t))
+
+
 def host_sources(store: Store, ref: str) -> list[Source]:
     host = store.tables["host"][ref]
     uuid = host.get("uuid", ref)
@@ -81,8 +88,8 @@ def host_sources(store: Store, ref: str) -> list[Source]:
     free_fraction = max(0.02, 1.0 - used / total) if total else 0.5
     ncpu = len(host.get("host_CPUs", [])) or int(str(host.get("cpu_info", {}).get("cpu_count", "4")) or 4)
     load = min(0.9, 0.05 + 0.04 * len(resident))
-    out = [Source(f"cpu{i}", "DERIVE", 0.0, 1.0, _wave(_seed(uuid, f"cpu{i}"), load, 0.1)) for i in range(ncpu)]
-    avg = _wave(_seed(uuid, "cpu"), load, 0.1)
+    out = [Source(f"cpu{i}", "DERIVE", 0.0, 1.0, _daily(_wave(_seed(uuid, f"cpu{i}"), load, 0.1))) for i in range(ncpu)]
+    avg = _daily(_wave(_seed(uuid, "cpu"), load, 0.1))
     out.append(Source("cpu_avg", "GAUGE", 0.0, 1.0, avg))
     out.append(Source("loadavg", "GAUGE", 0.0, math.inf, _scaled(avg, ncpu)))
     out.append(Source("memory_total_kib", "GAUGE", 0.0, math.inf, lambda t: total / KIB))
@@ -108,7 +115,7 @@ def host_sources(store: Store, ref: str) -> list[Source]:
     out.append(
         Source("xapi_memory_usage_kib", "GAUGE", 0.0, math.inf, _scaled(_wave(_seed(uuid, "xapi"), 0.5, 0.05), 200_000))
     )
-    return out
+    return out + _recorded_optional(store, "host", ref)
 
 
 def _vbd_device(vbd: dict[str, object]) -> str:
@@ -121,36 +128,146 @@ def _vbd_device(vbd: dict[str, object]) -> str:
         return "xvda"
 
 
+def _has_ept(store: Store, host_ref: str) -> bool:
+    host = store.tables["host"].get(host_ref, {})
+    flags = str(host.get("cpu_info", {}).get("flags", "")).split()
+    return "ept" in flags or "npt" in flags
+
+
+def _devices(store: Store, vm: dict[str, object]) -> tuple[list[str], list[str]]:
+    """(VIF devices, disk VBD devices) of a VM, as its data sources name them."""
+    vifs = [str(store.tables["VIF"][v].get("device") or "0") for v in vm.get("VIFs", []) if v in store.tables["VIF"]]
+    disks = []
+    for b in vm.get("VBDs", []):
+        vbd = store.tables["VBD"].get(b)
+        if vbd is not None and not vbd.get("empty") and vbd.get("type") != "CD":
+            disks.append(_vbd_device(vbd))
+    return vifs, disks
+
+
 def vm_sources(store: Store, ref: str) -> list[Source]:
     vm = store.tables["VM"][ref]
     uuid = vm.get("uuid", ref)
     memory = int(vm.get("memory_target") or vm.get("memory_dynamic_max") or 1024**3)
     ncpu = int(vm.get("VCPUs_at_startup") or 1)
+    vifs, disks = _devices(store, vm)
+    workload = str(vm.get("other_config", {}).get(workloads.KEY, ""))
+    funcs = (
+        workloads.vm_values(workload, ncpu, memory, _has_ept(store, str(vm.get("resident_on", ""))))
+        if workload
+        else None
+    )
+    if funcs is not None:
+        return _workload_sources(uuid, memory, ncpu, vifs, disks, funcs) + _recorded_optional(store, "VM", ref)
     busy = 0.1 + 0.6 * _seed(uuid, "busy")
     out = [Source(f"cpu{i}", "DERIVE", 0.0, 1.0, _wave(_seed(uuid, f"cpu{i}"), busy, 0.15, 600.0)) for i in range(ncpu)]
     out.append(Source("memory", "GAUGE", 0.0, math.inf, lambda t: float(memory)))
     out.append(Source("memory_target", "GAUGE", 0.0, math.inf, lambda t: float(memory)))
     free = _wave(_seed(uuid, "free"), 0.4, 0.1, 1800.0)
     out.append(Source("memory_internal_free", "GAUGE", 0.0, math.inf, _scaled(free, memory / KIB)))
-    for v in vm.get("VIFs", []):
-        vif = store.tables["VIF"].get(v)
-        if vif is None:
-            continue
-        dev = vif.get("device") or "0"
+    for dev in vifs:
         for d in ("rx", "tx"):
             out.append(
                 Source(f"vif_{dev}_{d}", "DERIVE", 0.0, math.inf, _scaled(_wave(_seed(uuid, dev, d), 0.15, 0.1), 2e6))
             )
-    for b in vm.get("VBDs", []):
-        vbd = store.tables["VBD"].get(b)
-        if vbd is None or vbd.get("empty") or vbd.get("type") == "CD":
-            continue
-        dev = _vbd_device(vbd)
+    for dev in disks:
         for d in ("read", "write"):
             out.append(
                 Source(f"vbd_{dev}_{d}", "DERIVE", 0.0, math.inf, _scaled(_wave(_seed(uuid, dev, d), 0.1, 0.08), 4e6))
             )
+    return out + _recorded_optional(store, "VM", ref)
+
+
+# Which non-default sources each object records (xapi keeps this in rrdd, not in the
+# database: it is forgotten when the simulator restarts, as xapi forgets it on a reboot).
+_RECORDED: WeakKeyDictionary[Store, set[tuple[str, str]]] = WeakKeyDictionary()
+
+
+def optional_sources(store: Store, cls: str, ref: str) -> list[Source]:
+    """The non-default sources of a host or VM (§6.4): recorded only after
+    ``record_data_source``: NIC errors, VIF errors, disk latencies."""
+    table = store.tables["host" if cls == "host" else "VM"]
+    rec = table[ref]
+    uuid = rec.get("uuid", ref)
+    out: list[Source] = []
+    if cls == "host":
+        devs = [
+            str(store.tables["PIF"][p].get("device") or "eth0") for p in rec.get("PIFs", []) if p in store.tables["PIF"]
+        ]
+        for dev in devs:
+            for d in ("rx", "tx"):
+                f = _scaled(_wave(_seed(uuid, dev, d, "err"), 0.1, 0.1), 3.0)
+                out.append(Source(f"pif_{dev}_{d}_errors", "DERIVE", 0.0, math.inf, f))
+        return out
+    vifs, disks = _devices(store, rec)
+    for dev in vifs:
+        for d in ("rx", "tx"):
+            f = _scaled(_wave(_seed(uuid, dev, d, "err"), 0.1, 0.1), 2.0)
+            out.append(Source(f"vif_{dev}_{d}_errors", "DERIVE", 0.0, math.inf, f))
+    for dev in disks:
+        for d in ("read", "write"):
+            f = _scaled(_wave(_seed(uuid, dev, d, "lat"), 0.3, 0.2), 2000.0)
+            out.append(Source(f"vbd_{dev}_{d}_latency", "GAUGE", 0.0, math.inf, f))
     return out
+
+
+def recorded(store: Store, uuid: str) -> set[str]:
+    """Names of the non-default sources ``uuid`` records now."""
+    return {name for owner, name in _RECORDED.get(store, set()) if owner == uuid}
+
+
+def set_recorded(store: Store, uuid: str, name: str, on: bool) -> None:
+    names = _RECORDED.setdefault(store, set())
+    if on:
+        names.add((uuid, name))
+    else:
+        names.discard((uuid, name))
+
+
+def _recorded_optional(store: Store, cls: str, ref: str) -> list[Source]:
+    table = store.tables["host" if cls == "host" else "VM"]
+    wanted = recorded(store, table[ref].get("uuid", ref))
+    return [s for s in optional_sources(store, cls, ref) if s.name in wanted] if wanted else []
+
+
+def _workload_sources(
+    uuid: str,
+    memory: int,
+    ncpu: int,
+    vifs: list[str],
+    disks: list[str],
+    funcs: dict[str, Callable[[float], float]],
+) -> list[Source]:
+    """The data sources of a VM running one of :mod:`workloads`."""
+
+    def noise(name: str, t: float) -> float:
+        return _noise(_seed(uuid, name), t)
+
+    def share(f: Callable[[float], float], part: float) -> Callable[[float], float]:
+        return lambda t: f(t) * part
+
+    out = [
+        Source(f"cpu{i}", "DERIVE", 0.0, 1.0, _clamped(workloads.with_noise(funcs["cpu"], noise, f"cpu{i}", 0.05)))
+        for i in range(ncpu)
+    ]
+    out.append(Source("memory", "GAUGE", 0.0, math.inf, lambda t: float(memory)))
+    out.append(Source("memory_target", "GAUGE", 0.0, math.inf, lambda t: float(memory)))
+    used = workloads.with_noise(funcs["used_memory"], noise, "used", 0.01)
+    out.append(Source("memory_internal_free", "GAUGE", 0.0, math.inf, lambda t: max(0.0, memory - used(t)) / KIB))
+    for i, dev in enumerate(vifs):
+        part = 1.0 if len(vifs) == 1 else (0.8 if i == 0 else 0.2 / (len(vifs) - 1))
+        for d, ratio in (("rx", 0.25), ("tx", 0.75)):
+            f = workloads.with_noise(share(funcs["net"], part * ratio), noise, f"vif{dev}{d}", 0.1)
+            out.append(Source(f"vif_{dev}_{d}", "DERIVE", 0.0, math.inf, f))
+    for dev in disks:
+        for d in ("read", "write"):
+            f = workloads.with_noise(share(funcs[f"disk_{d}"], 1.0 / len(disks)), noise, f"vbd{dev}{d}", 0.1)
+            out.append(Source(f"vbd_{dev}_{d}", "DERIVE", 0.0, math.inf, f))
+    return out
+
+
+def _clamped(f: Callable[[float], float]) -> Callable[[float], float]:
+    return lambda t: min(1.0, max(0.0, f(t)))
 
 
 # ------------------------------------------------------------------ formatting

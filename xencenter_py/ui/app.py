@@ -79,10 +79,14 @@ def run(args: argparse.Namespace) -> int:
 async def main(args: argparse.Namespace) -> int:
     """Open the window, connect (demo or saved servers), wait for the window to close."""
     from xencenter_py.i18n.qt import switch_language
+    from xencenter_py.ui import perf_settings
     from xencenter_py.ui.main_window import MainWindow
+    from xencenter_py.ui.perf_recording import HostRecording
 
     window = MainWindow()
     switch_language(args.lang or window.language_setting)
+    perf_settings.apply()
+    HostRecording(window.manager)
     closed = asyncio.Event()
     window.destroyed.connect(closed.set)
     window.closing.connect(closed.set)
@@ -225,3 +229,6 @@ class Session:
         for server in self.demo_servers:
             await server.stop()
         self.demo_servers = []
+        from xencenter_py.model.perf import history as local_history
+
+        await asyncio.to_thread(local_history.disable)

@@ -36,12 +36,13 @@ from xencenter_py.ui.status_bar import StatusArea
 from xencenter_py.ui.tabs.base import TabPage
 from xencenter_py.ui.tabs.general import GeneralTab
 from xencenter_py.ui.tabs.ha import HaTab
+from xencenter_py.ui.tabs.performance import PerformanceTab
 from xencenter_py.ui.tabs.search import SearchTab
 from xencenter_py.ui.toolbar import MainToolbar
 from xencenter_py.ui.widgets import Retranslating
 from xencenter_py.ui.window_commands import WindowCommands
 
-TAB_TYPES: tuple[type[TabPage], ...] = (GeneralTab, HaTab, SearchTab)
+TAB_TYPES: tuple[type[TabPage], ...] = (GeneralTab, PerformanceTab, HaTab, SearchTab)
 
 
 DEPENDENT = frozenset({"PBD", "VBD"})

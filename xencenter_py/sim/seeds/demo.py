@@ -229,6 +229,7 @@ def build(store: Store) -> None:
             disks=[(nfs, 40 * GiB)],
             networks=[bond],
             tags=["XenApp"],
+            other_config={"simulator-workload": "xenapp"},
         )
     b.vm(
         "SQL Database Server",
@@ -240,6 +241,7 @@ def build(store: Store) -> None:
         disks=[(iscsi, 60 * GiB), (iscsi, 200 * GiB)],
         networks=[bond, nets["storage"]],
         tags=["Production"],
+        other_config={"simulator-workload": "dbhammer"},
     )
     for vcpus, host, sr in ((1, h1, netapp), (2, h2, equal), (4, h3, cslg)):
         b.vm(
@@ -252,6 +254,7 @@ def build(store: Store) -> None:
             disks=[(sr, 20 * GiB)],
             networks=[vlan, mgmt],
             tags=["Web"],
+            other_config={"simulator-workload": "web"},
         )
     b.vm(
         "Windows 7 Desktop",

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from xencenter_py.i18n import format_bytes, format_number
 from xencenter_py.i18n import gettext as _
 from xencenter_py.ui.tabs.base import TabPage
+from xencenter_py.ui.tabs.search_perf import PerfColumns
 
 
 def object_kind(obj: Any) -> str:
@@ -57,7 +58,7 @@ class SearchTab(TabPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("searchTab")
-        self.table = QTableWidget(0, 6)
+        self.table = QTableWidget(0, 6 + len(PerfColumns.headers()))
         self.table.setObjectName("searchResults")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -65,6 +66,7 @@ class SearchTab(TabPage):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSortingEnabled(True)
+        self.perf = PerfColumns(self.table, first=6)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         self.retranslate()
@@ -78,7 +80,7 @@ class SearchTab(TabPage):
 
     def retranslate(self) -> None:
         self.table.setHorizontalHeaderLabels(
-            [_("Name"), _("Type"), _("Power state"), _("Memory"), _("CPUs"), _("Address")]
+            [_("Name"), _("Type"), _("Power state"), _("Memory"), _("CPUs"), _("Address"), *PerfColumns.headers()]
         )
         self.refresh()
 
@@ -89,9 +91,11 @@ class SearchTab(TabPage):
 
     def refresh(self) -> None:
         self.table.setSortingEnabled(False)
-        rows = [_row(o) for o in self.objects if getattr(o, "exists", True)]
-        self.table.setRowCount(len(rows))
-        for r, values in enumerate(rows):
-            for c, value in enumerate(values):
+        shown = [o for o in self.objects if getattr(o, "exists", True)]
+        self.perf.set_objects(shown)
+        self.table.setRowCount(len(shown))
+        for r, obj in enumerate(shown):
+            for c, value in enumerate(_row(obj)):
                 self.table.setItem(r, c, QTableWidgetItem(value))
+            self.perf.fill_row(r, obj)
         self.table.setSortingEnabled(True)
