@@ -18,7 +18,7 @@ WALLPAPER = 32
 """First of 16 wallpaper shades."""
 
 NOTEPAD_COLS, NOTEPAD_ROWS = 60, 14
-NOTEPAD_X, NOTEPAD_Y = 120, 110
+NOTEPAD_X, NOTEPAD_Y = 120, 104  # the page text on the 8x16 grid
 SECURITY_OPTIONS = ("Lock", "Switch user", "Sign out", "Change a password", "Task Manager")
 
 

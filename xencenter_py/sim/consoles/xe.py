@@ -115,7 +115,7 @@ def _list(store: Any, cls: str, fields: list[Field], default: int, args: list[st
     out = []
     for rec in rows:
         for i, (name, rw, get) in enumerate(shown):
-            label = f"{name} ({'RW' if rw else 'RO'})"
+            label = f"{name} ( {'RW' if rw else 'RO'})"
             label = label.ljust(width + 1) if i == 0 else label.rjust(width + 1)
             out.append(f"{label}: {get(store, rec)}\n")
         out.append("\n\n")
