@@ -32,12 +32,13 @@ from xencenter_py.ui.navigation import Mode, NavigationPane, NotificationPage, s
 from xencenter_py.ui.operations import OperationHistory
 from xencenter_py.ui.status_bar import StatusArea
 from xencenter_py.ui.tabs.base import TabPage
+from xencenter_py.ui.tabs.console import ConsoleTab
 from xencenter_py.ui.tabs.general import GeneralTab
 from xencenter_py.ui.tabs.search import SearchTab
 from xencenter_py.ui.widgets import Retranslating
 from xencenter_py.ui.window_commands import WindowCommands
 
-TAB_TYPES: tuple[type[TabPage], ...] = (GeneralTab, SearchTab)
+TAB_TYPES: tuple[type[TabPage], ...] = (GeneralTab, ConsoleTab, SearchTab)
 
 
 class MainWindow(Retranslating, WindowCommands, QMainWindow):

@@ -31,7 +31,6 @@ XK_KP_ENTER, XK_KP_0, XK_KP_9 = 0xFF8D, 0xFFB0, 0xFFB9
 CONTROL_KEYS = frozenset({0xFFE3, 0xFFE4})
 ALT_KEYS = frozenset({0xFFE9, 0xFFEA, 0xFFE7, 0xFFE8})
 DELETE_KEYS = frozenset({XK_DELETE, 0xFF9F})  # Delete, KP_Delete
-INSERT_KEYS = frozenset({0xFF63, 0xFF9E})  # Ctrl+Alt+Insert is XenCenter's stand-in
 
 
 @dataclass
@@ -119,7 +118,7 @@ class Guest:
             return
         self._held.add(keysym)
         control = bool(self._held & CONTROL_KEYS)
-        if control and self._held & ALT_KEYS and keysym in DELETE_KEYS | INSERT_KEYS:
+        if control and self._held & ALT_KEYS and keysym in DELETE_KEYS:
             self.ctrl_alt_del()
             return
         if keysym in CONTROL_KEYS or keysym in ALT_KEYS:
@@ -133,7 +132,7 @@ class Guest:
         """The pointer moved or a button changed."""
 
     def ctrl_alt_del(self) -> None:
-        """Ctrl+Alt+Del (or XenCenter's Ctrl+Alt+Insert) was pressed."""
+        """Ctrl+Alt+Del was pressed."""
 
 
 class TextGuest(Guest):

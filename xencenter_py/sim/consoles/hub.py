@@ -70,6 +70,7 @@ class Display:
         store = hub.sim.store
         rec = store.get("VM", vm)
         self.domid = rec["domid"]
+        self.resident_on = rec["resident_on"]
         self.name = rec["name_label"]
         self.guest = hub.make_guest(vm)
         self.viewers: set[Viewer] = set()
@@ -89,8 +90,8 @@ class Display:
 
     def vm_changed(self, rec: dict[str, Any]) -> bool:
         """Follow the domain; False when the console must end (the VM stopped)."""
-        if rec["power_state"] not in LIVE:
-            return False
+        if rec["power_state"] not in LIVE or rec["resident_on"] != self.resident_on:
+            return False  # stopped, or migrated: the old host's console server is gone
         if rec["domid"] != self.domid:  # rebooted: a new domain boots from the start
             self.domid = rec["domid"]
             self.guest.start()

@@ -119,7 +119,7 @@ class WindowsGuest(Guest):
         x, y = NOTEPAD_X, NOTEPAD_Y
         fb.fill(x - 1, y - 1, w + 2, h + 2, DARK_GREY)
         fb.fill(x, y, w, 28, TITLE)
-        fb.text(x + 10, y + 6, "Untitled - Notepad", BLACK, TITLE)
+        fb.text(x + 8, y + 8, "Untitled - Notepad", BLACK, TITLE)  # on the 8x16 grid
         fb.text(x + w - 26, y + 6, "X", BLACK, TITLE)
         fb.fill(x, y + 28, w, 22, TITLE)
         fb.text(x + 8, y + 31, "File  Edit  Format  View  Help", BLACK, TITLE)
