@@ -4,6 +4,7 @@ client (``tests.consoles_support.RfbProbe``) on real sockets."""
 from __future__ import annotations
 
 import asyncio
+import struct
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -260,6 +261,45 @@ async def test_many_viewers_share_a_console_and_scrolling_uses_copyrect(x: Any, 
         assert 1 in typist.rect_encodings  # CopyRect
     finally:
         await asyncio.gather(*(p.close() for p in probes))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        struct.pack(">BxxxBBBBHHHBBBxxx", 0, 24, 24, 0, 1, 255, 255, 255, 16, 8, 0),  # 24 bits per pixel
+        struct.pack(">BxxxBBBBHHHBBBxxx", 0, 16, 16, 0, 1, 255, 255, 255, 16, 8, 0),  # channels past 16 bits
+        struct.pack(">BxxxI", 6, 1 << 30),  # a gigabyte of clipboard
+        bytes([99]),  # no such message
+    ],
+)
+async def test_bad_viewer_messages_end_only_that_viewer(x: Any, session: str, message: bytes) -> None:
+    location = x.console.get_location(host_console(x))
+    bad = await RfbProbe.open(location, session)
+    good = await RfbProbe.open(location, session)
+    try:
+        bad.writer.write(message)
+        assert await asyncio.wait_for(bad.reader.read(), 10) == b""
+        good.request(incremental=False)
+        await asyncio.wait_for(good.update(), 10)
+    finally:
+        await bad.close()
+        await good.close()
+
+
+async def test_8_bit_colour_map_viewer(x: Any, session: str) -> None:
+    probe = await RfbProbe.open(x.console.get_location(host_console(x)), session, encodings=(0,))
+    try:
+        probe.writer.write(struct.pack(">BxxxBBBBHHHBBBxxx", 0, 8, 8, 0, 0, 0, 0, 0, 0, 0, 0))
+        probe.writer.write(struct.pack(">BBHHHH", 3, 0, 0, 0, probe.width, probe.height))
+        assert (await probe.reader.readexactly(1)) == b"\x01"  # SetColourMapEntries first
+        _, count = struct.unpack(">xHH", await probe.reader.readexactly(5))
+        await probe.reader.readexactly(6 * count)
+        assert count >= 16
+        assert (await probe.reader.readexactly(4))[:1] == b"\x00"  # then the update, one byte per pixel
+        w, h, enc = struct.unpack(">4xHHi", await probe.reader.readexactly(12))
+        assert enc == 0 and len(await probe.reader.readexactly(w * h)) == w * h
+    finally:
+        await probe.close()
 
 
 async def test_unanswered_head_and_oversized_head_are_dropped(x: Any) -> None:

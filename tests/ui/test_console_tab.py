@@ -141,6 +141,14 @@ def test_only_a_few_consoles_stay_live(qtbot: Any, window: Any, standalone: Any)
     assert tab.view.live_count() <= LIVE_CONSOLES
     assert len(tab.view.sessions) <= LIVE_CONSOLES
     wait_text(qtbot, tab, "login:")
+    # Another tab in front: no console stream stays open, and browsing opens none.
+    window.tabs.setCurrentWidget(window.tab_pages["general"])
+    qtbot.waitUntil(lambda: not tab.view.sessions, timeout=5000)
+    for label in ("Lab Windows Server", "xenserver-lab"):
+        select(window, qtbot, label)
+        assert not tab.view.sessions
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.view.current is not None and tab.view.current.connected, timeout=20000)
 
 
 def _migratable(conn: Any, run: Any) -> tuple[Any, Any]:

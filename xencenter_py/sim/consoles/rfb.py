@@ -75,6 +75,10 @@ class PixelFormat:
         pf = cls(fields[0], fields[1], bool(fields[2]), bool(fields[3]), *fields[4:])
         if pf.bpp not in (8, 16, 32):
             raise ProtocolViolation(f"unsupported bits per pixel {pf.bpp}")
+        if pf.true_colour:
+            channels = ((pf.red_max, pf.red_shift), (pf.green_max, pf.green_shift), (pf.blue_max, pf.blue_shift))
+            if any(m == 0 or (m << shift) >> pf.bpp for m, shift in channels):
+                raise ProtocolViolation("colour channels do not fit the pixel")
         return pf
 
 

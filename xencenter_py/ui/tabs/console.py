@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QStackedLayout, QVBoxLayout, QWidget
 
 from xencenter_py.i18n import gettext as _
@@ -92,10 +92,21 @@ class ConsoleTab(TabPage):
         if not self._watching_close and hasattr(top, "closing"):
             top.closing.connect(self.close_consoles)  # the main window frees every stream
             self._watching_close = True
-        if self.objects:
+        # Only a console someone can see is connected: tabs are refreshed for the selection
+        # even while another tab is in front.
+        if self.objects and (self.isVisible() or self.window_open):
             self.view.show_object(self.objects[0])
             if self.undock_window is not None:
                 self.undock_window.retranslate()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        if not self.window_open:
+            self.view.close_all()  # out of sight: free the streams (they reconnect when shown)
 
     def retranslate(self) -> None:
         self.undocked_label.setText(_("The console is shown in its own window."))
