@@ -151,6 +151,25 @@ def test_only_a_few_consoles_stay_live(qtbot: Any, window: Any, standalone: Any)
     qtbot.waitUntil(lambda: tab.view.current is not None and tab.view.current.connected, timeout=20000)
 
 
+def test_follows_reboot_shutdown_and_start(qtbot: Any, window: Any, standalone: Any, run: Any) -> None:
+    conn = connect_via_dialog(qtbot, window, standalone.url, standalone.password)
+    tab = open_console(window, qtbot, "Lab Linux")
+    wait_text(qtbot, tab, "lab-linux login:")
+    qtbot.keyClicks(tab.view.screen, "marker")
+    wait_text(qtbot, tab, "login: marker")
+    vm = next(v for v in conn.cache.all("VM") if v.name == "Lab Linux")
+    run(conn.call("VM.clean_reboot", vm.ref), timeout=60)
+    # A new boot: the screen starts over and comes back to a fresh login prompt.
+    qtbot.waitUntil(lambda: not any("marker" in line for line in screen_lines(tab)), timeout=20000)
+    wait_text(qtbot, tab, "lab-linux login:")
+    run(conn.call("VM.hard_shutdown", vm.ref), timeout=60)
+    qtbot.waitUntil(lambda: "shut down" in tab.view.message.text(), timeout=10000)
+    assert tab.view.pages.currentWidget() is tab.view.message
+    run(conn.call("VM.start", vm.ref, False, False), timeout=60)
+    qtbot.waitUntil(lambda: tab.view.current.connected, timeout=20000)
+    wait_text(qtbot, tab, "lab-linux login:")
+
+
 def _migratable(conn: Any, run: Any) -> tuple[Any, Any]:
     from xencenter_py.xapi import Failure
 
