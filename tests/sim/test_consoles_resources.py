@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import start_sim
+from tests.conftest import DB_DIR, start_sim
 from tests.consoles_support import RfbProbe
 from xencenter_py.sim.seeds import seed
 from xencenter_py.sim.server import serve
@@ -115,5 +115,34 @@ async def _check_members(sim: Any) -> None:
             other = next(a for h, a in addresses.items() if h != host)
             elsewhere = location.replace(f"//{address}:", f"//{other}:")
             assert await http_status(elsewhere, f"session_id={session._session}") == 500
+    finally:
+        x.session.logout()
+
+
+@pytest.mark.parametrize("dump", sorted(p.name for p in DB_DIR.iterdir()))
+def test_real_dumps_get_consoles_this_simulator_serves(dump: str) -> None:
+    sim = start_sim("--from-db", str(DB_DIR / dump))
+    try:
+        asyncio.run(_check_dump(sim))
+    finally:
+        sim.stop()
+
+
+async def _check_dump(sim: Any) -> None:
+    import XenAPI
+
+    session = XenAPI.Session(sim.url)
+    session.xenapi.login_with_password("root", sim.password, "2.21", "console-tests")
+    x = session.xenapi
+    try:
+        running = [ref for ref, vm in x.VM.get_all_records().items() if vm["power_state"] == "Running"]
+        assert any(x.VM.get_is_control_domain(ref) for ref in running)
+        for ref in running:
+            location = x.console.get_location(x.VM.get_consoles(ref)[0])
+            assert location.startswith(sim.url.split(":")[0] + "://127.0.0.1:"), location
+            probe = await RfbProbe.open(location, session._session)
+            probe.request(incremental=False)
+            await asyncio.wait_for(probe.update(), 10)
+            await probe.close()
     finally:
         x.session.logout()
