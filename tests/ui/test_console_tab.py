@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QKeyEvent
 
 from tests.consoles_support import screen_text
@@ -95,6 +95,16 @@ def test_send_ctrl_alt_del_unlocks_windows(qtbot: Any, window: Any, standalone: 
     tab.view.ctrl_alt_del_button.click()
     wait_text(qtbot, tab, "Untitled - Notepad", background=TITLE_BAR)
     assert tab.view.rdp_button.isVisible() and not tab.view.rdp_button.isEnabled()
+    # Ctrl+Alt+Del on the desktop opens the security screen; a click on "Lock" (the mouse,
+    # through the scaled screen) locks the VM again.
+    tab.view.ctrl_alt_del_button.click()
+    wait_text(qtbot, tab, "Task Manager", background=bytes([160, 90, 0]))
+    screen = tab.view.screen
+    target = screen.target()
+    lock = QPoint(target.x() + (304 + 16) * target.width() // 800, target.y() + (176 + 16) * target.height() // 600)
+    assert screen.to_screen(lock)[0] in range(304, 368)
+    qtbot.mouseClick(screen, Qt.MouseButton.LeftButton, pos=lock)
+    wait_text(qtbot, tab, "Press Ctrl+Alt+Delete to unlock.", background=bytes([80, 40, 10]))
 
 
 def test_undock_dock_and_fullscreen(qtbot: Any, window: Any, standalone: Any) -> None:

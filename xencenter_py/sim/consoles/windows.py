@@ -19,6 +19,9 @@ WALLPAPER = 32
 
 NOTEPAD_COLS, NOTEPAD_ROWS = 60, 14
 NOTEPAD_X, NOTEPAD_Y = 120, 104  # the page text on the 8x16 grid
+OPTIONS_X, OPTIONS_Y = 304, 176
+CANCEL_X, CANCEL_Y = 680, 544
+"""Where the security screen's choices are (on the 8x16 character grid)."""
 SECURITY_OPTIONS = ("Lock", "Switch user", "Sign out", "Change a password", "Task Manager")
 
 
@@ -138,8 +141,8 @@ class WindowsGuest(Guest):
         fb = self.fb
         fb.fill(0, 0, fb.width, fb.height, SECURITY_BG)
         for i, option in enumerate(SECURITY_OPTIONS):
-            fb.text(300, 180 + i * 40, option, WHITE, SECURITY_BG, scale=2 if i == 0 else 1)
-        fb.text(fb.width - 120, fb.height - 60, "Cancel", WHITE, SECURITY_BG)
+            fb.text(OPTIONS_X, OPTIONS_Y + i * 48, option, WHITE, SECURITY_BG, scale=2 if i == 0 else 1)
+        fb.text(CANCEL_X, CANCEL_Y, "Cancel", WHITE, SECURITY_BG)
 
     # ------------------------------------------------------------------ input
     def ctrl_alt_del(self) -> None:
@@ -183,7 +186,7 @@ class WindowsGuest(Guest):
     def pointer(self, x: int, y: int, buttons: int) -> None:
         if not buttons & 1 or self.screen is not Screen.SECURITY:
             return
-        if 300 <= x < 300 + 2 * font.WIDTH * 4 and 180 <= y < 180 + 2 * font.HEIGHT:
+        if OPTIONS_X <= x < OPTIONS_X + 2 * font.WIDTH * 4 and OPTIONS_Y <= y < OPTIONS_Y + 2 * font.HEIGHT:
             self.show_locked()
-        elif x >= self.fb.width - 120 and self.fb.height - 60 <= y < self.fb.height - 60 + font.HEIGHT:
+        elif CANCEL_X <= x < CANCEL_X + 6 * font.WIDTH and CANCEL_Y <= y < CANCEL_Y + font.HEIGHT:
             self.show_desktop()
