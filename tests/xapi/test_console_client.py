@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import struct
+import zlib
 from collections.abc import Iterator
 
 import pytest
@@ -114,5 +115,49 @@ async def test_rfb_client_refuses_servers_wanting_a_password() -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     with pytest.raises(RfbError, match="security type 2"):
         await RfbClient(reader, writer).handshake()
+    writer.close()
+    srv.close()
+
+
+BOMB = zlib.compress(bytes(10_000_000))
+
+
+async def _serve_once(payload: bytes) -> tuple[asyncio.AbstractServer, int]:
+    async def server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"RFB 003.008\n")
+        await reader.readexactly(12)
+        writer.write(b"\x01\x01")
+        await reader.readexactly(1)
+        writer.write(struct.pack(">I", 0))
+        await reader.readexactly(1)
+        writer.write(struct.pack(">HH", 64, 64) + bytes(16) + struct.pack(">I", 4) + b"fake")
+        writer.write(payload)
+        await writer.drain()
+        await reader.read()
+
+    srv = await asyncio.start_server(server, "127.0.0.1", 0)
+    return srv, srv.sockets[0].getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        struct.pack(">BxHHHHHi", 0, 1, 0, 0, 8, 8, 16) + struct.pack(">I", 4) + b"junk",  # not zlib
+        struct.pack(">BxHHHHHi", 0, 1, 0, 0, 8, 8, 16)
+        + struct.pack(">I", len(BOMB))
+        + BOMB,  # far more than an 8x8 rectangle
+        struct.pack(">BxHHHHHi", 0, 1, 60, 60, 8, 8, 0),  # outside the screen
+        struct.pack(">BxHHHHHi", 0, 1, 0, 0, 0, 0, -223),  # a 0x0 screen
+        struct.pack(">BxHHHHHi", 0, 1, 0, 0, 8, 8, 5),  # an encoding nobody asked for
+        bytes([77]),  # no such message
+    ],
+)
+async def test_rfb_client_refuses_broken_servers(payload: bytes) -> None:
+    srv, port = await _serve_once(payload)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    client = RfbClient(reader, writer)
+    await client.handshake()
+    with pytest.raises(RfbError):
+        await asyncio.wait_for(client.run(), 10)
     writer.close()
     srv.close()

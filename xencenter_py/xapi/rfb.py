@@ -156,11 +156,22 @@ class RfbClient:
                 self._copy(sx, sy, x, y, w, h)
             elif encoding == ZRLE:
                 (length,) = struct.unpack(">I", await self._read(4))
-                data = self._zrle.decompress(await self._read(length))
-                self._zrle_rect(x, y, w, h, data)
+                self._zrle_rect(x, y, w, h, self._inflate(await self._read(length), w, h))
             else:
                 raise RfbError(f"unrequested encoding {encoding}")
             self.on_damage((x, y, w, h))
+
+    def _inflate(self, data: bytes, w: int, h: int) -> bytes:
+        """A rectangle's ZRLE data, refusing more than any honest encoding of it needs."""
+        tiles = -(-w // TILE) * -(-h // TILE)
+        limit = w * h * BYTES_PER_PIXEL + tiles * 512 + 1024
+        try:
+            out = self._zrle.decompress(data, limit)
+        except zlib.error as e:
+            raise RfbError(f"corrupt ZRLE data: {e}") from None
+        if self._zrle.unconsumed_tail:
+            raise RfbError("ZRLE data larger than its rectangle")
+        return out
 
     def _put(self, x: int, y: int, w: int, h: int, data: bytes | bytearray) -> None:
         stride, row = self.width * BYTES_PER_PIXEL, w * BYTES_PER_PIXEL

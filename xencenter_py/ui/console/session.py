@@ -183,6 +183,9 @@ class ConsoleSession(QObject):
                 return None  # closed on purpose (the console moved): reconnect quietly
             log.info("console of %s: %s", getattr(self.obj, "name", "?"), e)
             return failure_text(e)
+        except Exception as e:  # a broken server must not end the session for good
+            log.exception("console of %s failed", getattr(self.obj, "name", "?"))
+            return failure_text(e)
         finally:
             self.screen.detach()
             if writer is not None:
