@@ -123,7 +123,7 @@ class ConsoleHub:
         """The simulator now serves ``scheme`` on ``listen:port`` (and its member
         addresses): give every running domain a console that points here."""
         self.scheme = scheme
-        self.listen = "127.0.0.1" if listen in ("", "0.0.0.0") else listen
+        self.listen = "127.0.0.1" if listen in ("", "0.0.0.0") else "::1" if listen == "::" else listen
         default = 443 if scheme == "https" else 80
         self.port_suffix = "" if port == default else f":{port}"
         self.published = True
@@ -153,7 +153,8 @@ class ConsoleHub:
             host = store.tables["host"].get(self.host_of(rec["VM"]))
             if host is not None and host["address"] in self.sim.endpoints:
                 address = host["address"]
-        return f"{self.scheme}://{address}{self.port_suffix}/console?uuid={rec['uuid']}"
+        host = f"[{address}]" if ":" in address else address
+        return f"{self.scheme}://{host}{self.port_suffix}/console?uuid={rec['uuid']}"
 
     def _place(self, console: str) -> None:
         location = self.location_of(console)
