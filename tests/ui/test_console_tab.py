@@ -239,3 +239,15 @@ def test_zenkaku_hankaku_never_sticks(qtbot: Any, window: Any, standalone: Any) 
     assert sent == [(0xFF2A, True), (0xFF2A, False)] and not screen.held
     qtbot.keyClicks(screen, "xyz")
     wait_text(qtbot, tab, "login: xyz")  # typing still works: nothing is held in the guest
+
+
+def test_says_when_the_pool_connection_is_lost(qtbot: Any, window: Any, standalone: Any) -> None:
+    connect_via_dialog(qtbot, window, standalone.url, standalone.password)
+    tab = open_console(window, qtbot, "Lab Linux")
+    wait_text(qtbot, tab, "login:")
+    tab.view.undock_button.click()  # the undocked console outlives the tree's nodes
+    qtbot.waitUntil(lambda: tab.undock_window.isVisible(), timeout=5000)
+    standalone.stop()
+    qtbot.waitUntil(lambda: "connection to the pool has been lost" in tab.view.message.text(), timeout=30000)
+    assert tab.view.pages.currentWidget() is tab.view.message
+    assert not tab.view.ctrl_alt_del_button.isEnabled()
