@@ -1,7 +1,7 @@
 """Test helpers for consoles: read the text on a console screen back from its pixels by
 matching 8x16 cells against the simulator's font (what a person reads on the screen), and a
 deliberately small, independent RFB client (CONNECT tunnel, RFB 3.3/3.8, Raw, CopyRect,
-ZRLE) to talk to the simulator the way any VNC viewer would."""
+Zlib, ZRLE) to talk to the simulator the way any VNC viewer would."""
 
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ class RfbProbe:
         self.name = ""
         self.pixels = bytearray()
         self._zrle = zlib.decompressobj()
+        self._zlib = zlib.decompressobj()
         self.rect_encodings: list[int] = []
 
     @classmethod
@@ -117,6 +118,9 @@ class RfbProbe:
                 rows = [self._get(sx, sy + i, w) for i in range(h)]
                 for i, row in enumerate(rows):
                     self._put(x, y + i, w, 1, row)
+            elif enc == 6:
+                (n,) = struct.unpack(">I", await r.readexactly(4))
+                self._put(x, y, w, h, self._zlib.decompress(await r.readexactly(n)))
             elif enc == 16:
                 (n,) = struct.unpack(">I", await r.readexactly(4))
                 self._zrle_rect(x, y, w, h, self._zrle.decompress(await r.readexactly(n)))

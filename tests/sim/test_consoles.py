@@ -111,13 +111,15 @@ async def test_handshake_and_framebuffer_update(x: Any, session: str, version: b
         await probe.close()
 
 
-async def test_raw_viewer_and_plain_api_port_beside_tunnels(sim: SimProcess, x: Any, session: str) -> None:
+@pytest.mark.parametrize("encoding", [0, 6])
+async def test_raw_or_zlib_viewer_and_plain_api_port_beside_tunnels(x: Any, session: str, encoding: int) -> None:
     linux = vm_by_name(x, "Lab Linux")
-    probe = await RfbProbe.open(x.console.get_location(console_of(x, linux)), session, encodings=(0,))
+    probe = await RfbProbe.open(x.console.get_location(console_of(x, linux)), session, encodings=(encoding, 0))
     try:
         probe.request(incremental=False)
         await probe.update()
-        assert set(probe.rect_encodings) == {0}
+        assert set(probe.rect_encodings) == {encoding}
+        await probe.wait_for("lab-linux")
         assert x.VM.get_name_label(linux) == "Lab Linux"  # the API port still answers
     finally:
         await probe.close()
