@@ -20,6 +20,8 @@ from aiohttp import web
 
 from xencenter_py.datamodel import Type
 from xencenter_py.sim import codec_jsonrpc, codec_xmlrpc, members, rrd, transfer
+from xencenter_py.sim.consoles.hub import ConsoleHub
+from xencenter_py.sim.consoles.tunnel import TunnelRunner
 from xencenter_py.sim.errors import XapiError
 from xencenter_py.sim.simulator import Simulator
 
@@ -228,7 +230,8 @@ async def serve(
     again when a member address already has it in use."""
     attempts = 0
     while True:
-        runner = web.AppRunner(make_app(sim), access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        hub = ConsoleHub(sim)  # CONNECT /console tunnels are accepted beside the routes below
+        runner = TunnelRunner(make_app(sim), hub, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         try:
             bound = await _start_site(runner, host, port, ssl_context)
@@ -240,6 +243,7 @@ async def serve(
             if port != 0 or attempts == PORT_ATTEMPTS:
                 raise
             continue
+        hub.publish("https" if ssl_context else "http", host, bound)
         return runner, bound
 
 

@@ -34,6 +34,7 @@ from xencenter_py.ui.operations import Operation, OperationHistory
 from xencenter_py.ui.organize import RESULT_MODES, Organizer, results_under
 from xencenter_py.ui.status_bar import StatusArea
 from xencenter_py.ui.tabs.base import TabPage
+from xencenter_py.ui.tabs.console import ConsoleTab
 from xencenter_py.ui.tabs.general import GeneralTab
 from xencenter_py.ui.tabs.ha import HaTab
 from xencenter_py.ui.tabs.performance import PerformanceTab
@@ -42,7 +43,7 @@ from xencenter_py.ui.toolbar import MainToolbar
 from xencenter_py.ui.widgets import Retranslating
 from xencenter_py.ui.window_commands import WindowCommands
 
-TAB_TYPES: tuple[type[TabPage], ...] = (GeneralTab, PerformanceTab, HaTab, SearchTab)
+TAB_TYPES: tuple[type[TabPage], ...] = (GeneralTab, ConsoleTab, PerformanceTab, HaTab, SearchTab)
 
 
 DEPENDENT = frozenset({"PBD", "VBD"})

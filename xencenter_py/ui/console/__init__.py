@@ -1,0 +1,1 @@
+"""The console viewer: screen widget, keyboard mapping, live sessions and the view."""
