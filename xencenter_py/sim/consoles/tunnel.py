@@ -224,7 +224,7 @@ def check(sim: Simulator, hub: ConsoleHub, head: str, transport: asyncio.BaseTra
     sockname = transport.get_extra_info("sockname")
     if sim.endpoints and sockname:
         endpoint = sim.endpoints.get(sockname[0])
-        if endpoint is not None and not members.answers(sim.store, endpoint):
+        if endpoint is not None and not members.answers(sim, endpoint):
             raise ConnectionResetError  # a member that is down does not answer at all
     session = cookies.get("session_id") or query.get("session_id", "")
     try:
