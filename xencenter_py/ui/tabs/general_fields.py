@@ -15,6 +15,7 @@ from typing import Any
 from xencenter_py.datamodel import parse_datetime
 from xencenter_py.i18n import format_bytes, format_datetime, format_duration, format_number, format_percent
 from xencenter_py.i18n import gettext as _
+from xencenter_py.model import storage_types
 
 Field = tuple[str, str]
 Section = tuple[str, list[Field]]
@@ -244,7 +245,8 @@ def _sr_size(sr: Any) -> str:
 
 def _sr_sections(sr: Any) -> list[Section]:
     general = [*_common(sr)]
-    general.append((_("Type"), sr.type))
+    general.append((_("Type"), storage_types.product_name(sr.type)))
+    general.append((_("Capabilities"), ", ".join(storage_types.capability_names(sr)) or _("(None)")))
     general.append((_("Content type"), sr.content_type or _("(None)")))
     general.append((_("Shared"), _yes_no(sr.is_shared)))
     if sr.has_size:
