@@ -50,7 +50,13 @@ def role(*methods: str) -> Check:
                 return role_reason()
         return ""
 
+    check.is_role = True  # type: ignore[attr-defined]
     return check
+
+
+def is_role_check(check: Check) -> bool:
+    """Role checks hold for a whole connection, so they can be asked before anything is picked."""
+    return bool(getattr(check, "is_role", False))
 
 
 def selection(minimum: int = 1, maximum: int | None = None) -> Check:

@@ -55,6 +55,7 @@ async def main(args: argparse.Namespace) -> int:
         window.splitter.setSizes([330, 950])
     window.show()
     session = Session(window)
+    window.demo_session = session  # the Home tab's Open demo pool uses the same session
     status = 0
     try:
         if args.demo or args.screenshot:

@@ -33,11 +33,33 @@ from xencenter_py.ui.operations import OperationHistory
 from xencenter_py.ui.status_bar import StatusArea
 from xencenter_py.ui.tabs.base import TabPage
 from xencenter_py.ui.tabs.general import GeneralTab
+from xencenter_py.ui.tabs.home import HomeTab
+from xencenter_py.ui.tabs.memory import MemoryTab
+from xencenter_py.ui.tabs.networking import NetworkingTab
+from xencenter_py.ui.tabs.nics import NicsTab
 from xencenter_py.ui.tabs.search import SearchTab
+from xencenter_py.ui.tabs.snapshots import SnapshotsTab
+from xencenter_py.ui.tabs.storage import StorageTab
+from xencenter_py.ui.tabs.users import UsersTab
 from xencenter_py.ui.widgets import Retranslating
 from xencenter_py.ui.window_commands import WindowCommands
 
-TAB_TYPES: tuple[type[TabPage], ...] = (GeneralTab, SearchTab)
+# XenCenter's tab order. Slots kept for the tabs other issues bring, in this order:
+# NICs, [Console], [Performance], [HA], Snapshots.
+TAB_TYPES: tuple[type[TabPage], ...] = (
+    HomeTab,
+    GeneralTab,
+    MemoryTab,
+    StorageTab,
+    NetworkingTab,
+    NicsTab,
+    # ConsoleTab (issue 14) goes here
+    # PerformanceTab (issue 12) goes here
+    # HATab (issue 9) goes here
+    SnapshotsTab,
+    UsersTab,
+    SearchTab,
+)
 
 
 class MainWindow(Retranslating, WindowCommands, QMainWindow):
@@ -243,7 +265,12 @@ class MainWindow(Retranslating, WindowCommands, QMainWindow):
         if self._refresh_timer.isActive():
             return
         refs = {o.ref for o in self.selection}
-        if not refs or any(ch.ref in refs or ch.cls.endswith("metrics") for ch in batch):
+        current = self.tabs.currentWidget()
+        if (
+            not refs
+            or any(ch.ref in refs or ch.cls.endswith("metrics") for ch in batch)
+            or (isinstance(current, TabPage) and current.cares_about(batch))
+        ):
             self._refresh_timer.start()
 
     def _connection_state_changed(self, conn: Any) -> None:

@@ -16,6 +16,10 @@ BOND_MODES = ("active-backup", "balance-slb", "lacp")
 _MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
 
 
+def valid_mac(mac: str) -> bool:
+    return bool(_MAC.match(mac))
+
+
 class NetworkKind(enum.Enum):
     """XenCenter's New Network choices. External and VLAN both tag a NIC (XAPI makes a
     NIC's own untagged network with the host); external also takes VLAN 0."""
@@ -171,7 +175,7 @@ async def remove_network(conn: Any, network: Any, progress: Progress = no_progre
 async def add_vif(conn: Any, vm: Any, network: Any, mac: str = "", limit_kbps: int = 0) -> str:
     """Give ``vm`` a new virtual NIC on ``network``; plugged at once when the VM runs."""
     mac = mac.strip()
-    if mac and not _MAC.match(mac):
+    if mac and not valid_mac(mac):
         raise ActionError(_("'{mac}' is not a valid MAC address").format(mac=mac))
     if limit_kbps < 0:
         raise ActionError(_("The limit cannot be negative"))
