@@ -133,6 +133,7 @@ def test_free_nics_bond_and_vlan(x: Any) -> None:
     bond = x.Bond.create(network, free, "", "active-backup", {})
     master = x.Bond.get_master(bond)
     assert x.PIF.get_device(master) == "bond1" and x.PIF.get_network(master) == network
+    assert x.PIF.get_VLAN(master) == "-1" and x.PIF.get_bond_master_of(master) == [bond]
     assert set(x.Bond.get_slaves(bond)) == set(free) and x.Bond.get_mode(bond) == "active-backup"
     x.Bond.destroy(bond)
     assert all(x.PIF.get_bond_slave_of(p) == NULL for p in free)

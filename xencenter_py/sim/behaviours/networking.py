@@ -73,6 +73,7 @@ def _new_pif(store: Store, host: str, network: str, device: str, mac: str, **fie
             "MAC": mac,
             "MTU": store.get("network", network)["MTU"],
             "physical": False,
+            "VLAN": -1,
             "currently_attached": True,
             "ip_configuration_mode": "None",
             "metrics": metrics,
