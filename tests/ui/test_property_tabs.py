@@ -138,7 +138,9 @@ def test_sr_disk_add_and_resize_on_lvm_and_rescan(qtbot: Any, window: Any, pool:
     click(qtbot, panel.buttons["resizeSrDisk"])
     fill_form(qtbot, "resizeDisk", {"size": 5 * GiB})
     wait_operation(window, qtbot, 2)
-    qtbot.waitUntil(lambda: "5 GB" in panel.items[vdi.ref].text(2) or "5.0 GB" in panel.items[vdi.ref].text(2), timeout=10000)
+    qtbot.waitUntil(
+        lambda: "5 GB" in panel.items[vdi.ref].text(2) or "5.0 GB" in panel.items[vdi.ref].text(2), timeout=10000
+    )
     click(qtbot, panel.buttons["rescanSr"])
     wait_operation(window, qtbot, 3)
 
@@ -209,7 +211,9 @@ def test_networks_vlan_internal_and_bond(qtbot: Any, window: Any, pool: SimProce
     wait_operation(window, qtbot, 2)
     qtbot.waitUntil(lambda: net.ref not in panel.items, timeout=10000)
     click(qtbot, panel.buttons["addNetwork"])
-    fill_form(qtbot, "newNetworkDialog", {"kind": NetworkKind.BONDED, "name": "Bond 4+5", "nic": "eth4", "second": "eth5"})
+    fill_form(
+        qtbot, "newNetworkDialog", {"kind": NetworkKind.BONDED, "name": "Bond 4+5", "nic": "eth4", "second": "eth5"}
+    )
     wait_operation(window, qtbot, 3)
     qtbot.waitUntil(lambda: any(o.name == "Bond 4+5" for o in panel.row_objects.values()), timeout=10000)
     bonded = next(o for o in panel.row_objects.values() if o.name == "Bond 4+5")

@@ -20,6 +20,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("xencenter_py.ui.app", "open the console (the default)"),
     "sim": ("xencenter_py.sim.cli", "run a simulated XenServer pool"),
     "tree": ("xencenter_py.cli.tree", "print a pool's navigation tree"),
+    "vm": ("xencenter_py.cli.vm", "VM verbs: disk, snapshot, revert"),
+    "network": ("xencenter_py.cli.network", "network verbs: create, bond"),
+    "user": ("xencenter_py.cli.user", "user verbs: add, role"),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from xencenter_py.i18n import gettext as _
+from xencenter_py.model import storage_types
 from xencenter_py.model.actions.base import ActionError, Progress, Step, no_progress, run_steps
 
 
@@ -16,11 +17,26 @@ def _name(name: str) -> str:
     return name
 
 
+def cannot_snapshot(vm: Any) -> str:
+    """Why the VM's disks cannot be snapshotted ("" when they can): every disk's SR needs
+    the snapshot capability (the deck's storage table)."""
+    for vbd in vm.vbds:
+        vdi = vbd.resolve("VDI", vbd.get("VDI"))
+        if vbd.get("type") == "Disk" and vdi is not None:
+            reason = storage_types.cannot(vdi.sr, "VDI_SNAPSHOT")
+            if reason:
+                return reason
+    return ""
+
+
 async def take(
     conn: Any, vm: Any, name: str, *, with_memory: bool = False, description: str = "", progress: Progress = no_progress
 ) -> str:
     """Snapshot ``vm``; ``with_memory`` takes a checkpoint (disks and memory of a running VM)."""
     name = _name(name)
+    reason = cannot_snapshot(vm)
+    if reason:
+        raise ActionError(reason)
     if with_memory and vm.power_state != "Running":
         raise ActionError(_("Only a running VM can be snapshotted with its memory"))
     if with_memory:

@@ -15,6 +15,7 @@ from xencenter_py.i18n import format_bytes
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model import storage_types
 from xencenter_py.model.actions.base import ActionError, Progress, Step, no_progress, run_steps
+from xencenter_py.xapi.errors import Failure
 
 NULL = "OpaqueRef:NULL"
 
@@ -132,7 +133,11 @@ async def delete_vdi(conn: Any, vdi: Any, progress: Progress = no_progress) -> N
             continue
         if vbd.get("currently_attached"):
             raise ActionError(_("The disk is in use by a running VM; deactivate it first"))
-        await conn.call("VBD.destroy", ref)
+        try:
+            await conn.call("VBD.destroy", ref)
+        except Failure as f:
+            if f.code != "HANDLE_INVALID":  # already gone (the cache had not heard yet)
+                raise
     await conn.run_task("VDI.destroy", vdi.ref, progress=lambda f: progress(f, ""))
 
 

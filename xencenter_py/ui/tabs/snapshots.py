@@ -65,17 +65,7 @@ SNAPSHOT_COLUMNS = (
 
 
 def _disk_srs_snapshot(rows: list[Any]) -> str:
-    """Every disk's SR must support snapshots (the deck's storage table)."""
-    from xencenter_py.model import storage_types
-
-    for vm in rows:
-        for vbd in vm.vbds:
-            vdi = vbd.resolve("VDI", vbd.get("VDI"))
-            if vbd.get("type") == "Disk" and vdi is not None:
-                reason = storage_types.cannot(vdi.sr, "VDI_SNAPSHOT")
-                if reason:
-                    return reason
-    return ""
+    return next((r for r in (snapshot.cannot_snapshot(vm) for vm in rows) if r), "")
 
 
 async def _take(panel: GridPanel, rows: list[Any]) -> None:
