@@ -70,13 +70,13 @@ class HomeTab(TabPage):
         self.heading.setText(_("Welcome to xencenter-py"))
         self.intro.setText(
             _(
-                "Manage your XenServer and XCP-ng pools: add a server to start, or explore a simulated demo "
+                "Manage your XenServer and XCP-ng pools: add a server to begin, or explore a simulated demo "
                 "pool that behaves like a real one."
             )
         )
         self.add_server.setText(_("Add a Server..."))
         self.open_demo.setText(_("Open the Demo Pool"))
-        self.help_title.setText(_("Getting started"))
+        self.help_title.setText(_("Quick help"))
         tips = [
             _("Select a pool, server or VM in the tree on the left; its tabs show what it has and what you can do."),
             _("Right-click an item for its commands, or use the toolbar for the most common ones."),
