@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QPushButton,
     QTreeWidget,
@@ -36,6 +36,8 @@ from xencenter_py.ui.aio import run_dialog, show_error, spawn
 from xencenter_py.ui.dialogs.form import FormDialog
 from xencenter_py.ui.operations import Operation, OpState
 from xencenter_py.ui.widgets import Retranslating, set_bold
+
+BUTTONS_PER_LINE = 4
 
 
 @dataclass(frozen=True)
@@ -86,14 +88,14 @@ class GridPanel(Retranslating, QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.itemSelectionChanged.connect(self.update_buttons)
         self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
-        for action in self.actions:
+        row = QGridLayout()  # a few buttons per line, so long (Japanese) labels never get cut
+        for i, action in enumerate(self.actions):
             button = QPushButton()
             button.setObjectName(action.key)
             button.clicked.connect(lambda _c=False, a=action: self.trigger(a))
             self.buttons[action.key] = button
-            row.addWidget(button)
-        row.addStretch(1)
+            row.addWidget(button, i // BUTTONS_PER_LINE, i % BUTTONS_PER_LINE)
+        row.setColumnStretch(BUTTONS_PER_LINE, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.header)
