@@ -352,3 +352,28 @@ def test_read_only_user_sees_every_command_disabled(qtbot: Any, window: Any, poo
     select(window, qtbot, "Windows Server 2019 Staging")
     dvd = show_tab(window, "storage").dvd
     assert not dvd.combo.isEnabled() and dvd.combo.toolTip() == role_reason()
+
+
+def test_home_page_add_server_and_language_switch(qtbot: Any, window: Any, pool: SimProcess) -> None:
+    from xencenter_py.i18n.qt import switch_language
+    from xencenter_py.ui.dialogs.add_server import AddServerDialog
+
+    home = window.tab_pages["home"]
+    assert window.tabs.currentWidget() is home and home.add_server.text() == "Add a Server..."
+    click(qtbot, home.add_server)
+    dialog = wait_dialog(qtbot, AddServerDialog)
+    dialog.reject()
+    connect_via_dialog(qtbot, window, pool.url, pool.password)
+    select(window, qtbot, "xs-demo-01")
+    nics = show_tab(window, "nics").nics
+    try:
+        switch_language("ja")
+        # A run-time switch re-labels the open tab: headers, buttons and translated cells.
+        qtbot.waitUntil(lambda: window.tabs.tabText(window.tabs.currentIndex()) == "NIC", timeout=5000)
+        assert nics.tree.headerItem().text(2) == "接続状態"
+        assert nics.buttons["createBond"].text() == "ボンディングの作成(&C)..."
+        assert "接続済み" in [row[2] for row in nics.cell_texts()]
+        assert home.add_server.text() == "サーバーの追加..."
+    finally:
+        switch_language("en")
+    qtbot.waitUntil(lambda: nics.tree.headerItem().text(2) == "Link Status", timeout=5000)
