@@ -241,3 +241,30 @@ def test_active_directory_join_subjects_roles_and_login(ad_pool: Any) -> None:
     assert details(exc)[0] == "SESSION_AUTHORIZATION_FAILED"
     x.pool.disable_external_auth(pool, {})
     assert x.host.get_external_auth_type(host) == ""
+
+
+def test_hotplug_into_a_running_hvm_guest_needs_tools(x: Any) -> None:
+    vm = vm_by_name(x, "Ubuntu Desktop (no tools)")  # running HVM, no PV drivers
+    network = x.VIF.get_network(x.VM.get_VIFs(vm)[0])
+    vif = x.VIF.create(
+        {
+            "VM": vm,
+            "network": network,
+            "device": "5",
+            "MAC": "",
+            "MTU": "1500",
+            "other_config": {},
+            "qos_algorithm_type": "",
+            "qos_algorithm_params": {},
+        }
+    )
+    assert "plug" not in x.VIF.get_allowed_operations(vif)
+    with pytest.raises(XenAPI.Failure) as exc:
+        x.VIF.plug(vif)
+    assert details(exc) == ["VM_MISSING_PV_DRIVERS", vm]
+    x.VIF.destroy(vif)
+    disk = next(b for b in x.VM.get_VBDs(vm) if x.VBD.get_type(b) == "Disk")
+    assert "unplug" not in x.VBD.get_allowed_operations(disk)
+    # The CD drive is emulated: media changes need no tools.
+    cd = next(b for b in x.VM.get_VBDs(vm) if x.VBD.get_type(b) == "CD")
+    assert {"insert", "eject"} & set(x.VBD.get_allowed_operations(cd))

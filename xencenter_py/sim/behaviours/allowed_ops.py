@@ -290,7 +290,7 @@ def vif_allowed(store: Store, ref: str) -> list[str]:
     if vif["current_operations"]:
         return []
     vm = store.all("VM").get(vif["VM"])
-    if vm and vm["power_state"] == R:
+    if vm and vm["power_state"] == R and has_pv_drivers(store, vm):  # NIC hot-plug needs the PV drivers
         return ["attach", "unplug" if vif["currently_attached"] else "plug"]
     return ["attach"]
 
