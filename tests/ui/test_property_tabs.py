@@ -377,3 +377,18 @@ def test_home_page_add_server_and_language_switch(qtbot: Any, window: Any, pool:
     finally:
         switch_language("en")
     qtbot.waitUntil(lambda: nics.tree.headerItem().text(2) == "Link Status", timeout=5000)
+
+
+def test_home_page_opens_the_demo_pool(qtbot: Any, window: Any, run: Any) -> None:
+    home = window.tab_pages["home"]
+    click(qtbot, home.open_demo)
+    try:
+        qtbot.waitUntil(
+            lambda: len(window.manager.connections) == 2 and all(c.is_connected for c in window.manager.connections),
+            timeout=60000,
+        )
+        qtbot.waitUntil(lambda: any(n.label == "Demo Pool" for _d, n in window.navigation_tree.walk()), timeout=10000)
+    finally:
+        run(window.manager.disconnect_all())
+        run(window.demo_session.shutdown())
+    assert not window.demo_session.demo_servers
