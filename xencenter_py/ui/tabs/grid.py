@@ -103,12 +103,36 @@ class GridPanel(Retranslating, QWidget):
         layout.addLayout(row)
         self.items: dict[str, QTreeWidgetItem] = {}
         self.row_objects: dict[str, Any] = {}
+        self._shown: list[tuple[int, str, tuple[str, ...]]] | None = None
         self.retranslate()
 
     # ------------------------------------------------------------------ content
     def set_owner(self, owner: Any) -> None:
-        """Show the rows of ``owner`` (keeps the selection by key across redraws)."""
+        """Show the rows of ``owner``; the grid is rebuilt only when what it shows changed
+        (the selection is kept by key), so a stream of unrelated events costs little."""
         self.owner = owner
+        shown = self._content(owner)
+        if shown != self._shown:
+            self._shown = shown
+            self._rebuild(owner)
+        self.update_buttons()
+
+    def _content(self, owner: Any) -> list[tuple[int, str, tuple[str, ...]]]:
+        """(depth, key, cells) of every row, in order: what the grid would show."""
+        out: list[tuple[int, str, tuple[str, ...]]] = []
+
+        def visit(obj: Any, depth: int) -> None:
+            out.append((depth, self.key_of(obj), tuple(self._cell(c, obj) for c in self.columns)))
+            if self.children_of is not None:
+                for child in self.children_of(obj):
+                    visit(child, depth + 1)
+
+        if owner is not None:
+            for obj in self.rows(owner):
+                visit(obj, 0)
+        return out
+
+    def _rebuild(self, owner: Any) -> None:
         selected = {self.key_of(r) for r in self.selected()}
         self.tree.blockSignals(True)
         self.tree.clear()
@@ -123,7 +147,6 @@ class GridPanel(Retranslating, QWidget):
         self.tree.blockSignals(False)
         for i in range(len(self.columns)):
             self.tree.resizeColumnToContents(i)
-        self.update_buttons()
 
     def _add(self, obj: Any, parent: QTreeWidgetItem | None) -> None:
         item = QTreeWidgetItem([self._cell(c, obj) for c in self.columns])
@@ -204,6 +227,7 @@ class GridPanel(Retranslating, QWidget):
         self.tree.setHeaderLabels([str(c.title) for c in self.columns])
         for action in self.actions:
             self.buttons[action.key].setText(str(action.text))
+        self._shown = None  # the cells are in the old language
         self.set_owner(self.owner)
 
 

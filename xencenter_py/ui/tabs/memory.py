@@ -4,10 +4,11 @@ Edit (one or several VMs at once, the pool's constraints checked before sending)
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, QTimer
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -88,7 +89,7 @@ def vm_groups(owner: Any) -> list[VmGroup]:
     if owner.cls == "VM":
         vms = [owner]
     elif owner.cls == "host":
-        vms = [v for v in owner.cache.all("VM") if v.is_real_vm and v.home() is not None and v.home().ref == owner.ref]
+        vms = [v for v in owner.resident_vms if v.is_real_vm]
     else:
         vms = [v for v in owner.cache.all("VM") if v.is_real_vm]
     groups: dict[tuple[Any, ...], list[Any]] = {}
@@ -200,6 +201,10 @@ class MemoryTab(TabPage):
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.addWidget(scroll)
+        self._next_allowed = 0.0
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.timeout.connect(self.refresh)
 
     def title(self) -> str:
         return _("Memory")
@@ -222,10 +227,32 @@ class MemoryTab(TabPage):
             return sorted((h for h in obj.cache.all("host") if h.is_live), key=lambda h: h.name)
         return []
 
+    def set_objects(self, objects: list[Any]) -> None:
+        changed = [o.ref for o in objects] != [o.ref for o in self.objects]
+        self.objects = list(objects)
+        if changed:
+            self._later.stop()
+            self.refresh()
+        else:
+            self._throttled()
+
+    def _throttled(self) -> None:
+        """A big pool's page costs tens of milliseconds to redraw: while its VMs keep changing,
+        redraw at most about one tenth of the time (the page stays current within a second)."""
+        wait = self._next_allowed - time.monotonic()
+        if wait <= 0:
+            self.refresh()
+        elif not self._later.isActive():
+            self._later.start(int(wait * 1000) + 1)
+
     def refresh(self) -> None:
         if len(self.objects) != 1:
             return
-        obj = self.objects[0]
+        started = time.monotonic()
+        self._draw(self.objects[0])
+        self._next_allowed = time.monotonic() + 9 * (time.monotonic() - started)
+
+    def _draw(self, obj: Any) -> None:
         hosts = self._hosts(obj)
         for ref in [r for r in self.bars if r not in {h.ref for h in hosts}]:
             for widget in self.bars.pop(ref):
