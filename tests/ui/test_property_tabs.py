@@ -19,6 +19,7 @@ from xencenter_py.ui.navigation import stable_key
 from xencenter_py.ui.operations import OpState
 
 GiB = 1024**3
+EVENTS_TIMEOUT = 20000  # ms for a change to come back by events (generous: the test machine is shared)
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def answer_yes(qtbot: Any) -> None:
 
 def wait_operation(window: Any, qtbot: Any, count: int) -> Any:
     """The ``count``-th operation, once it has finished successfully (with progress seen)."""
-    qtbot.waitUntil(lambda: len(window.history.operations) >= count, timeout=10000)
+    qtbot.waitUntil(lambda: len(window.history.operations) >= count, timeout=EVENTS_TIMEOUT)
     op = window.history.operations[count - 1]
     qtbot.waitUntil(lambda: not op.running, timeout=30000)
     assert op.state is OpState.SUCCEEDED, op.error
@@ -101,7 +102,7 @@ def test_vm_disk_add_resize_refusal_detach_delete(qtbot: Any, window: Any, pool:
     nfs = next(s for s in conn.cache.all("SR") if s.type == "nfs")
     fill_form(qtbot, "newDiskDialog", {"name": "Data disk", "size": 4 * GiB, "sr": nfs.ref})
     wait_operation(window, qtbot, 1)
-    qtbot.waitUntil(lambda: len(panel.items) == before + 1, timeout=10000)
+    qtbot.waitUntil(lambda: len(panel.items) == before + 1, timeout=EVENTS_TIMEOUT)
     row = next(k for k, o in panel.row_objects.items() if o.resolve("VDI", o.get("VDI")).name == "Data disk")
     panel.select(row)
     # NFS has no resize in the deck's table: the button says so.
@@ -110,7 +111,7 @@ def test_vm_disk_add_resize_refusal_detach_delete(qtbot: Any, window: Any, pool:
     click(qtbot, panel.buttons["detachDisk"])
     answer_yes(qtbot)
     wait_operation(window, qtbot, 2)
-    qtbot.waitUntil(lambda: len(panel.items) == before, timeout=10000)
+    qtbot.waitUntil(lambda: len(panel.items) == before, timeout=EVENTS_TIMEOUT)
     vdi = next(v for v in conn.cache.all("VDI") if v.name == "Data disk")
     # The SR's Storage tab lists the detached disk; delete it there.
     select(window, qtbot, "NFS virtual disk storage")
@@ -121,7 +122,7 @@ def test_vm_disk_add_resize_refusal_detach_delete(qtbot: Any, window: Any, pool:
     click(qtbot, sr_panel.buttons["deleteSrDisk"])
     answer_yes(qtbot)
     wait_operation(window, qtbot, 3)
-    qtbot.waitUntil(lambda: vdi.ref not in sr_panel.items, timeout=10000)
+    qtbot.waitUntil(lambda: vdi.ref not in sr_panel.items, timeout=EVENTS_TIMEOUT)
 
 
 def test_sr_disk_add_and_resize_on_lvm_and_rescan(qtbot: Any, window: Any, pool: SimProcess) -> None:
@@ -132,7 +133,7 @@ def test_sr_disk_add_and_resize_on_lvm_and_rescan(qtbot: Any, window: Any, pool:
     click(qtbot, panel.buttons["addSrDisk"])
     fill_form(qtbot, "newDiskDialog", {"name": "Scratch", "size": 2 * GiB})
     wait_operation(window, qtbot, 1)
-    qtbot.waitUntil(lambda: any(o.name == "Scratch" for o in panel.row_objects.values()), timeout=10000)
+    qtbot.waitUntil(lambda: any(o.name == "Scratch" for o in panel.row_objects.values()), timeout=EVENTS_TIMEOUT)
     vdi = next(o for o in panel.row_objects.values() if o.name == "Scratch")
     panel.select(vdi.ref)
     click(qtbot, panel.buttons["resizeSrDisk"])
@@ -156,15 +157,15 @@ def test_dvd_change_and_install_tools(qtbot: Any, window: Any, pool: SimProcess)
     wait_operation(window, qtbot, 1)
     vm = window.selection[0]
     tab = show_tab(window, "storage")
-    qtbot.waitUntil(lambda: tab.dvd.combo.currentText() == "guest-tools.iso", timeout=10000)
+    qtbot.waitUntil(lambda: tab.dvd.combo.currentText() == "guest-tools.iso", timeout=EVENTS_TIMEOUT)
     index = tab.dvd.combo.findText("debian-12.5.0-amd64-netinst.iso")
     tab.dvd.combo.setCurrentIndex(index)
     tab.dvd.combo.activated.emit(index)
     wait_operation(window, qtbot, 2)
-    qtbot.waitUntil(lambda: tab.dvd.combo.currentText() == "debian-12.5.0-amd64-netinst.iso", timeout=10000)
+    qtbot.waitUntil(lambda: tab.dvd.combo.currentText() == "debian-12.5.0-amd64-netinst.iso", timeout=EVENTS_TIMEOUT)
     click(qtbot, tab.dvd.eject)
     wait_operation(window, qtbot, 3)
-    qtbot.waitUntil(lambda: tab.dvd.combo.currentIndex() == 0, timeout=10000)
+    qtbot.waitUntil(lambda: tab.dvd.combo.currentIndex() == 0, timeout=EVENTS_TIMEOUT)
     assert conn.cache.get("VM", vm.ref) is not None
 
 
@@ -176,19 +177,19 @@ def test_vif_add_properties_remove(qtbot: Any, window: Any, pool: SimProcess) ->
     click(qtbot, panel.buttons["addVif"])
     fill_form(qtbot, "vifDialog", {"mac": "02:11:22:33:44:55", "limit": 2000})
     wait_operation(window, qtbot, 1)
-    qtbot.waitUntil(lambda: len(panel.items) == before + 1, timeout=10000)
+    qtbot.waitUntil(lambda: len(panel.items) == before + 1, timeout=EVENTS_TIMEOUT)
     key = next(k for k, o in panel.row_objects.items() if o.get("MAC") == "02:11:22:33:44:55")
     assert panel.items[key].text(2) == "2,000 kbit/s"
     panel.select(key)
     click(qtbot, panel.buttons["vifProperties"])
     fill_form(qtbot, "vifDialog", {"limit": 0})
     wait_operation(window, qtbot, 2)
-    qtbot.waitUntil(lambda: panel.items[key].text(2) == "", timeout=10000)
+    qtbot.waitUntil(lambda: panel.items[key].text(2) == "", timeout=EVENTS_TIMEOUT)
     panel.select(key)
     click(qtbot, panel.buttons["removeVif"])
     answer_yes(qtbot)
     wait_operation(window, qtbot, 3)
-    qtbot.waitUntil(lambda: len(panel.items) == before, timeout=10000)
+    qtbot.waitUntil(lambda: len(panel.items) == before, timeout=EVENTS_TIMEOUT)
 
 
 def test_networks_vlan_internal_and_bond(qtbot: Any, window: Any, pool: SimProcess) -> None:
@@ -202,20 +203,20 @@ def test_networks_vlan_internal_and_bond(qtbot: Any, window: Any, pool: SimProce
     click(qtbot, panel.buttons["addNetwork"])
     fill_form(qtbot, "newNetworkDialog", {"kind": NetworkKind.VLAN, "name": "VLAN 42", "nic": "eth4", "vlan": 42})
     wait_operation(window, qtbot, 1)
-    qtbot.waitUntil(lambda: any(o.name == "VLAN 42" for o in panel.row_objects.values()), timeout=10000)
+    qtbot.waitUntil(lambda: any(o.name == "VLAN 42" for o in panel.row_objects.values()), timeout=EVENTS_TIMEOUT)
     net = next(o for o in panel.row_objects.values() if o.name == "VLAN 42")
     assert panel.items[net.ref].text(3) == "42"
     panel.select(net.ref)
     click(qtbot, panel.buttons["removeNetwork"])
     answer_yes(qtbot)
     wait_operation(window, qtbot, 2)
-    qtbot.waitUntil(lambda: net.ref not in panel.items, timeout=10000)
+    qtbot.waitUntil(lambda: net.ref not in panel.items, timeout=EVENTS_TIMEOUT)
     click(qtbot, panel.buttons["addNetwork"])
     fill_form(
         qtbot, "newNetworkDialog", {"kind": NetworkKind.BONDED, "name": "Bond 4+5", "nic": "eth4", "second": "eth5"}
     )
     wait_operation(window, qtbot, 3)
-    qtbot.waitUntil(lambda: any(o.name == "Bond 4+5" for o in panel.row_objects.values()), timeout=10000)
+    qtbot.waitUntil(lambda: any(o.name == "Bond 4+5" for o in panel.row_objects.values()), timeout=EVENTS_TIMEOUT)
     bonded = next(o for o in panel.row_objects.values() if o.name == "Bond 4+5")
     assert panel.items[bonded.ref].text(2) == "Bond 1"
 
@@ -229,13 +230,13 @@ def test_nics_create_and_delete_bond(qtbot: Any, window: Any, pool: SimProcess) 
     click(qtbot, panel.buttons["createBond"])
     fill_form(qtbot, "createBondDialog", {"mode": "lacp"})
     wait_operation(window, qtbot, 1)
-    qtbot.waitUntil(lambda: "Bond 4+5" in [row[0] for row in panel.cell_texts()], timeout=10000)
+    qtbot.waitUntil(lambda: "Bond 4+5" in [row[0] for row in panel.cell_texts()], timeout=EVENTS_TIMEOUT)
     key = next(k for k, row in zip(panel.items, panel.cell_texts(), strict=True) if row[0] == "Bond 4+5")
     panel.select(key)
     click(qtbot, panel.buttons["deleteBond"])
     answer_yes(qtbot)
     wait_operation(window, qtbot, 2)
-    qtbot.waitUntil(lambda: "Bond 4+5" not in [row[0] for row in panel.cell_texts()], timeout=10000)
+    qtbot.waitUntil(lambda: "Bond 4+5" not in [row[0] for row in panel.cell_texts()], timeout=EVENTS_TIMEOUT)
     click(qtbot, panel.buttons["rescanNics"])
     wait_operation(window, qtbot, 3)
 
@@ -252,24 +253,24 @@ def test_snapshots_take_revert_new_vm_delete_and_sr_refusal(qtbot: Any, window: 
     click(qtbot, panel.buttons["takeSnapshot"])
     fill_form(qtbot, "takeSnapshotDialog", {"name": "Before patch"})
     wait_operation(window, qtbot, 1)
-    qtbot.waitUntil(lambda: any(o.name == "Before patch" for o in panel.row_objects.values()), timeout=10000)
+    qtbot.waitUntil(lambda: any(o.name == "Before patch" for o in panel.row_objects.values()), timeout=EVENTS_TIMEOUT)
     snap = next(o for o in panel.row_objects.values() if o.name == "Before patch")
     assert panel.items[snap.ref].text(1) == "Disks only"
     panel.select(snap.ref)
     click(qtbot, panel.buttons["revertSnapshot"])
     fill_form(qtbot, "revertDialog", {"first": True, "name": "Safety net"})
     wait_operation(window, qtbot, 2)
-    qtbot.waitUntil(lambda: any(o.name == "Safety net" for o in panel.row_objects.values()), timeout=10000)
+    qtbot.waitUntil(lambda: any(o.name == "Safety net" for o in panel.row_objects.values()), timeout=EVENTS_TIMEOUT)
     panel.select(snap.ref)
     click(qtbot, panel.buttons["newVmFromSnapshot"])
     fill_form(qtbot, "fromSnapshotDialog", {"name": "Patched copy"})
     wait_operation(window, qtbot, 3)
-    qtbot.waitUntil(lambda: any(n.label == "Patched copy" for _d, n in window.navigation_tree.walk()), timeout=10000)
+    qtbot.waitUntil(lambda: any(n.label == "Patched copy" for _d, n in window.navigation_tree.walk()), timeout=EVENTS_TIMEOUT)
     panel.select(snap.ref)
     click(qtbot, panel.buttons["deleteSnapshot"])
     answer_yes(qtbot)
     wait_operation(window, qtbot, 4)
-    qtbot.waitUntil(lambda: snap.ref not in panel.items, timeout=10000)
+    qtbot.waitUntil(lambda: snap.ref not in panel.items, timeout=EVENTS_TIMEOUT)
 
 
 def test_memory_edit_with_constraints(qtbot: Any, window: Any, pool: SimProcess) -> None:
@@ -294,7 +295,7 @@ def test_memory_edit_with_constraints(qtbot: Any, window: Any, pool: SimProcess)
     qtbot.waitUntil(ok.isEnabled, timeout=3000)
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
     wait_operation(window, qtbot, 1)
-    qtbot.waitUntil(lambda: any("2 GB - 4 GB" in row[2] for row in panel.cell_texts()), timeout=10000)
+    qtbot.waitUntil(lambda: any("2 GB - 4 GB" in row[2] for row in panel.cell_texts()), timeout=EVENTS_TIMEOUT)
 
 
 def test_users_join_add_change_role_remove_leave(qtbot: Any, window: Any, pool: SimProcess) -> None:
@@ -306,27 +307,27 @@ def test_users_join_add_change_role_remove_leave(qtbot: Any, window: Any, pool: 
     click(qtbot, panel.buttons["joinDomain"])
     fill_form(qtbot, "joinDomainDialog", {"domain": "xendemo.local", "user": "Administrator", "password": "dc-pw"})
     wait_operation(window, qtbot, 1)
-    qtbot.waitUntil(lambda: "xendemo.local" in tab.status.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "xendemo.local" in tab.status.text(), timeout=EVENTS_TIMEOUT)
     click(qtbot, panel.buttons["addSubject"])
     fill_form(qtbot, "roleDialog", {"name": "XENDEMO\\Helpdesk", "role": "vm-operator"})
     wait_operation(window, qtbot, 2)
-    qtbot.waitUntil(lambda: any("Helpdesk" in row[0] for row in panel.cell_texts()), timeout=10000)
+    qtbot.waitUntil(lambda: any("Helpdesk" in row[0] for row in panel.cell_texts()), timeout=EVENTS_TIMEOUT)
     key = next(k for k, o in panel.row_objects.items() if "Helpdesk" in o.other_config.get("subject-name", ""))
     assert panel.items[key].text(1) == "VM Operator"
     panel.select(key)
     click(qtbot, panel.buttons["changeRole"])
     fill_form(qtbot, "roleDialog", {"role": "vm-admin"})
     wait_operation(window, qtbot, 3)
-    qtbot.waitUntil(lambda: panel.items[key].text(1) == "VM Admin", timeout=10000)
+    qtbot.waitUntil(lambda: panel.items[key].text(1) == "VM Admin", timeout=EVENTS_TIMEOUT)
     panel.select(key)
     click(qtbot, panel.buttons["removeSubject"])
     answer_yes(qtbot)
     wait_operation(window, qtbot, 4)
-    qtbot.waitUntil(lambda: key not in panel.items, timeout=10000)
+    qtbot.waitUntil(lambda: key not in panel.items, timeout=EVENTS_TIMEOUT)
     click(qtbot, panel.buttons["leaveDomain"])
     answer_yes(qtbot)
     wait_operation(window, qtbot, 5)
-    qtbot.waitUntil(lambda: "not enabled" in tab.status.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "not enabled" in tab.status.text(), timeout=EVENTS_TIMEOUT)
 
 
 def test_read_only_user_sees_every_command_disabled(qtbot: Any, window: Any, pool: SimProcess) -> None:
@@ -387,7 +388,7 @@ def test_home_page_opens_the_demo_pool(qtbot: Any, window: Any, run: Any) -> Non
             lambda: len(window.manager.connections) == 2 and all(c.is_connected for c in window.manager.connections),
             timeout=60000,
         )
-        qtbot.waitUntil(lambda: any(n.label == "Demo Pool" for _d, n in window.navigation_tree.walk()), timeout=10000)
+        qtbot.waitUntil(lambda: any(n.label == "Demo Pool" for _d, n in window.navigation_tree.walk()), timeout=EVENTS_TIMEOUT)
     finally:
         run(window.manager.disconnect_all())
         run(window.demo_session.shutdown())
