@@ -268,3 +268,23 @@ def test_hotplug_into_a_running_hvm_guest_needs_tools(x: Any) -> None:
     # The CD drive is emulated: media changes need no tools.
     cd = next(b for b in x.VM.get_VBDs(vm) if x.VBD.get_type(b) == "CD")
     assert {"insert", "eject"} & set(x.VBD.get_allowed_operations(cd))
+
+
+def test_subject_create_refuses_what_it_cannot_resolve(ad_pool: Any) -> None:
+    _sim, x = ad_pool
+    with pytest.raises(XenAPI.Failure) as exc:
+        x.subject.create({"subject_identifier": "S-1-5-21-0-0-0-9999", "other_config": {}})
+    assert details(exc)[0] == "SUBJECT_CANNOT_BE_RESOLVED"  # the domain is not joined
+    pool = x.pool.get_all()[0]
+    x.pool.enable_external_auth(pool, {"user": "Administrator", "pass": "p"}, "XENDEMO", "AD")
+    with pytest.raises(XenAPI.Failure) as exc:
+        x.pool.enable_external_auth(pool, {"user": "Administrator", "pass": "p"}, "XENDEMO", "AD")
+    assert details(exc)[0] == "AUTH_ALREADY_ENABLED"
+    sid = x.auth.get_subject_identifier("carol")
+    permission = next(r for r, rec in x.role.get_all_records().items() if rec["name_label"] == "VM.start")
+    with pytest.raises(XenAPI.Failure) as exc:
+        x.subject.create({"subject_identifier": sid, "other_config": {}, "roles": [permission]})
+    assert details(exc)[0] == "ROLE_NOT_FOUND"
+    subject = x.subject.create({"subject_identifier": sid, "other_config": {}})
+    assert [x.role.get_name_label(r) for r in x.subject.get_roles(subject)] == ["pool-admin"]
+    assert x.subject.get_other_config(subject)["subject-displayname"] == "Carol Sato"

@@ -207,7 +207,7 @@ async def get_group_membership(call: Call, sid: str) -> list[str]:
 async def subject_create(call: Call, args: dict[str, Any]) -> str:
     """As xapi: the identifier must resolve in the domain and be new; a subject created
     without roles gets pool-admin (the pre-RBAC meaning of "has access")."""
-    from xencenter_py.sim.sessions import role_ref
+    from xencenter_py.sim.sessions import role_records, role_ref
 
     store = call.store
     sid = str(args.get("subject_identifier", ""))
@@ -220,6 +220,9 @@ async def subject_create(call: Call, args: dict[str, Any]) -> str:
     if acc is not None:
         other = {**information(acc), **other}
     roles = [r for r in args.get("roles") or [] if r] or [role_ref("pool-admin")]
+    known = role_records()
+    if any(r not in known or known[r]["subroles"] == [] for r in roles):
+        call.fail("ROLE_NOT_FOUND")
     return store.add("subject", {"subject_identifier": sid, "other_config": other, "roles": roles})
 
 

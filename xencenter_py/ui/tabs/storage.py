@@ -18,8 +18,6 @@ from xencenter_py.ui.dialogs.form import Field, FormDialog, GiB
 from xencenter_py.ui.tabs.base import TabPage
 from xencenter_py.ui.tabs.grid import Column, GridPanel, TabAction, ask_form, properties_action, start, yes_no
 
-NULL = "OpaqueRef:NULL"
-
 
 def _vdi(vbd: Any) -> Any:
     return vbd.resolve("VDI", vbd.get("VDI"))
