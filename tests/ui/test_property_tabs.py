@@ -265,7 +265,9 @@ def test_snapshots_take_revert_new_vm_delete_and_sr_refusal(qtbot: Any, window: 
     click(qtbot, panel.buttons["newVmFromSnapshot"])
     fill_form(qtbot, "fromSnapshotDialog", {"name": "Patched copy"})
     wait_operation(window, qtbot, 3)
-    qtbot.waitUntil(lambda: any(n.label == "Patched copy" for _d, n in window.navigation_tree.walk()), timeout=EVENTS_TIMEOUT)
+    qtbot.waitUntil(
+        lambda: any(n.label == "Patched copy" for _d, n in window.navigation_tree.walk()), timeout=EVENTS_TIMEOUT
+    )
     panel.select(snap.ref)
     click(qtbot, panel.buttons["deleteSnapshot"])
     answer_yes(qtbot)
@@ -388,8 +390,25 @@ def test_home_page_opens_the_demo_pool(qtbot: Any, window: Any, run: Any) -> Non
             lambda: len(window.manager.connections) == 2 and all(c.is_connected for c in window.manager.connections),
             timeout=60000,
         )
-        qtbot.waitUntil(lambda: any(n.label == "Demo Pool" for _d, n in window.navigation_tree.walk()), timeout=EVENTS_TIMEOUT)
+        qtbot.waitUntil(
+            lambda: any(n.label == "Demo Pool" for _d, n in window.navigation_tree.walk()), timeout=EVENTS_TIMEOUT
+        )
     finally:
         run(window.manager.disconnect_all())
         run(window.demo_session.shutdown())
     assert not window.demo_session.demo_servers
+
+
+def test_a_pool_refusal_is_shown_with_its_reason(qtbot: Any, window: Any, pool: SimProcess) -> None:
+    connect_via_dialog(qtbot, window, pool.url, pool.password)
+    select(window, qtbot, "Demo Pool")
+    panel = show_tab(window, "users").subjects
+    click(qtbot, panel.buttons["joinDomain"])
+    fill_form(qtbot, "joinDomainDialog", {"domain": "xendemo.local", "user": "bob", "password": "x"})
+    qtbot.waitUntil(lambda: bool(window.history.operations) and not window.history.operations[0].running, timeout=20000)
+    assert window.history.operations[0].state is OpState.FAILED
+    qtbot.waitUntil(lambda: bool(message_boxes()), timeout=5000)
+    box = message_boxes()[-1]
+    assert box.text() == "The domain refused the user name or password."
+    box.accept()
+    assert panel.buttons["joinDomain"].isEnabled()  # nothing changed: the user can try again
