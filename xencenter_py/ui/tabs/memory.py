@@ -56,7 +56,14 @@ class MemoryBar(QWidget):
 def host_segments(host: Any) -> list[tuple[int, str]]:
     """Xen and the control domain, VMs, free: the split XenCenter's bar shows."""
     total, free = host.memory_total, host.memory_free
-    vms = sum(v.memory_actual for v in host.resident_vms if not v.is_control_domain)
+    cache = host.cache
+    vms = 0
+    for ref in host.record.get("resident_VMs") or ():
+        rec = cache.record("VM", ref)
+        if rec is None or rec.get("is_control_domain"):
+            continue
+        metrics = cache.record("VM_metrics", rec.get("metrics"))
+        vms += int((metrics or {}).get("memory_actual") or 0)
     xen = max(total - free - vms, 0)
     return [(xen, _("Xen and control domain")), (vms, _("VMs")), (free, _("Available"))]
 
@@ -86,22 +93,29 @@ class VmGroup:
 
 
 def vm_groups(owner: Any) -> list[VmGroup]:
+    """Real VMs of the owner grouped by (power state, memory settings), Running first.
+    Reads the records directly: a big pool has thousands of VMs on this page."""
+    cache = owner.cache
     if owner.cls == "VM":
-        vms = [owner]
+        refs = [owner.ref]
     elif owner.cls == "host":
-        vms = [v for v in owner.resident_vms if v.is_real_vm]
+        refs = list(owner.record.get("resident_VMs") or ())
     else:
-        vms = [v for v in owner.cache.all("VM") if v.is_real_vm]
+        refs = cache.refs("VM")
+    keyed = []
+    for ref in refs:
+        rec = cache.record("VM", ref)
+        if rec is None:
+            continue
+        if owner.cls != "VM" and (rec.get("is_a_template") or rec.get("is_control_domain") or rec.get("is_a_snapshot")):
+            continue
+        state = rec.get("power_state", "")
+        key = (state, rec.get("memory_dynamic_min"), rec.get("memory_dynamic_max"), rec.get("memory_static_max"))
+        keyed.append((STATE_ORDER.get(state, 9), str(rec.get("name_label", "")).casefold(), key, ref))
+    keyed.sort(key=lambda k: (k[0], k[1]))
     groups: dict[tuple[Any, ...], list[Any]] = {}
-    for vm in sorted(vms, key=lambda v: (STATE_ORDER.get(v.power_state, 9), v.name)):
-        rec = vm.record
-        key = (
-            vm.power_state,
-            rec.get("memory_dynamic_min"),
-            rec.get("memory_dynamic_max"),
-            rec.get("memory_static_max"),
-        )
-        groups.setdefault(key, []).append(vm)
+    for _order, _name, key, ref in keyed:
+        groups.setdefault(key, []).append(cache.get("VM", ref))
     return [VmGroup(tuple(v)) for v in groups.values()]
 
 
@@ -112,8 +126,18 @@ def _settings_text(g: VmGroup) -> str:
     return _("{low} - {high}").format(low=format_bytes(s.dynamic_min), high=format_bytes(s.dynamic_max))
 
 
+NAMES_SHOWN = 12
+"""VM names listed in a group's row; a big pool's groups say how many more there are."""
+
+
+def _group_names(g: VmGroup) -> str:
+    names = ", ".join(v.name for v in g.vms[:NAMES_SHOWN])
+    more = len(g.vms) - NAMES_SHOWN
+    return _("{names} and {n} more").format(names=names, n=more) if more > 0 else names
+
+
 GROUP_COLUMNS = (
-    Column(N_("VMs"), lambda g: ", ".join(v.name for v in g.vms)),
+    Column(N_("VMs"), _group_names),
     Column(N_("Power state"), lambda g: g.vms[0].friendly_power_state),
     Column(N_("Memory"), _settings_text),
     Column(N_("Static maximum"), lambda g: format_bytes(g.settings.static_max)),
