@@ -412,3 +412,90 @@ def test_a_pool_refusal_is_shown_with_its_reason(qtbot: Any, window: Any, pool: 
     assert box.text() == "The domain refused the user name or password."
     box.accept()
     assert panel.buttons["joinDomain"].isEnabled()  # nothing changed: the user can try again
+
+
+def test_attach_activate_deactivate_properties_and_checkpoint(qtbot: Any, window: Any, pool: SimProcess) -> None:
+    from xencenter_py.ui.dialogs.properties import PropertiesDialog
+
+    conn = connect_via_dialog(qtbot, window, pool.url, pool.password)
+    nfs = next(s for s in conn.cache.all("SR") if s.type == "nfs")
+    select(window, qtbot, nfs.name_without_host)
+    sr_panel = show_tab(window, "storage").sr_disks
+    click(qtbot, sr_panel.buttons["addSrDisk"])
+    fill_form(qtbot, "newDiskDialog", {"name": "Spare disk", "size": GiB})
+    wait_operation(window, qtbot, 1)
+    qtbot.waitUntil(lambda: any(v.name == "Spare disk" for v in conn.cache.all("VDI")), timeout=EVENTS_TIMEOUT)
+    select(window, qtbot, "Dev Server")  # running, with tools, on NFS
+    panel = show_tab(window, "storage").vm_disks
+    before = len(panel.items)
+    click(qtbot, panel.buttons["attachDisk"])
+    spare = next(v for v in conn.cache.all("VDI") if v.name == "Spare disk")
+    fill_form(qtbot, "attachDisk", {"vdi": spare.ref})
+    wait_operation(window, qtbot, 2)
+    qtbot.waitUntil(lambda: len(panel.items) == before + 1, timeout=EVENTS_TIMEOUT)
+    key = next(k for k, o in panel.row_objects.items() if o.get("VDI") == spare.ref)
+    qtbot.waitUntil(lambda: panel.items[key].text(6) == "Yes", timeout=EVENTS_TIMEOUT)  # plugged: the VM runs
+    panel.select(key)
+    click(qtbot, panel.buttons["deactivateDisk"])
+    wait_operation(window, qtbot, 3)
+    qtbot.waitUntil(lambda: panel.items[key].text(6) == "No", timeout=EVENTS_TIMEOUT)
+    panel.select(key)
+    assert not panel.buttons["deactivateDisk"].isEnabled()
+    click(qtbot, panel.buttons["activateDisk"])
+    wait_operation(window, qtbot, 4)
+    qtbot.waitUntil(lambda: panel.items[key].text(6) == "Yes", timeout=EVENTS_TIMEOUT)
+    panel.select(key)
+    click(qtbot, panel.buttons["diskProperties"])
+    dialog = wait_dialog(qtbot, PropertiesDialog)
+    assert dialog.obj.ref == spare.ref
+    dialog.reject()
+    # A snapshot with memory (checkpoint) of the running VM, then a template from it.
+    snaps = show_tab(window, "snapshots").snapshots
+    click(qtbot, snaps.buttons["takeSnapshot"])
+    fill_form(qtbot, "takeSnapshotDialog", {"name": "With memory", "memory": True})
+    wait_operation(window, qtbot, 5)
+    qtbot.waitUntil(lambda: any(o.name == "With memory" for o in snaps.row_objects.values()), timeout=EVENTS_TIMEOUT)
+    snap = next(o for o in snaps.row_objects.values() if o.name == "With memory")
+    assert snaps.items[snap.ref].text(1) == "Disks and memory"
+    snaps.select(snap.ref)
+    click(qtbot, snaps.buttons["newTemplateFromSnapshot"])
+    fill_form(qtbot, "fromSnapshotDialog", {"name": "Dev template"})
+    wait_operation(window, qtbot, 6)
+    qtbot.waitUntil(
+        lambda: any(v.name == "Dev template" and v.is_template for v in conn.cache.all("VM")), timeout=EVENTS_TIMEOUT
+    )
+
+
+def test_users_log_out_and_several_vms_memory(qtbot: Any, window: Any, sim_factory: Any, run: Any) -> None:
+    sim = sim_factory("--seed", "demo", "--speed", "200", "--user", "ops:ops-pw:vm-admin")
+    from xencenter_py.model.connection import Connection
+
+    conn = connect_via_dialog(qtbot, window, sim.url, sim.password)
+
+    ops = Connection(sim.url, "ops", "ops-pw")
+    run(ops.connect())
+    select(window, qtbot, "Demo Pool")
+    panel = show_tab(window, "users").subjects
+    key = next(k for k, o in panel.row_objects.items() if o.get("subject_identifier") == "sim-user-ops")
+    qtbot.waitUntil(lambda: panel.items[key].text(2) == "Yes", timeout=EVENTS_TIMEOUT)  # logged in
+    panel.select(key)
+    click(qtbot, panel.buttons["logoutSubject"])
+    wait_operation(window, qtbot, 1)
+    qtbot.waitUntil(lambda: panel.items[key].text(2) == "No", timeout=EVENTS_TIMEOUT)
+    # Memory of two halted VMs with the same settings, changed at once.
+    halted = [v for v in conn.cache.all("VM") if v.is_real_vm and v.power_state == "Halted"][:2]
+    for vm in halted:
+        run(conn.call("VM.set_memory_limits", vm.ref, 256 * 1024**2, GiB, GiB, GiB))
+    select(window, qtbot, "Demo Pool")
+    groups = show_tab(window, "memory").groups
+    qtbot.waitUntil(
+        lambda: any({v.ref for v in g.vms} >= {v.ref for v in halted} for g in groups.row_objects.values()),
+        timeout=EVENTS_TIMEOUT,
+    )
+    key = next(k for k, g in groups.row_objects.items() if {v.ref for v in g.vms} >= {v.ref for v in halted})
+    groups.select(key)
+    click(qtbot, groups.buttons["editMemory"])
+    fill_form(qtbot, "memoryDialog", {"mode": "fixed", "fixed": 2 * GiB})
+    wait_operation(window, qtbot, 2)
+    qtbot.waitUntil(lambda: all(int(v.get("memory_static_max")) == 2 * GiB for v in halted), timeout=EVENTS_TIMEOUT)
+    run(ops.disconnect())
