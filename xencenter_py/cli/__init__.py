@@ -21,11 +21,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sim": ("xencenter_py.sim.cli", "run a simulated XenServer pool"),
     "tree": ("xencenter_py.cli.tree", "print a pool's navigation tree"),
     "ha": ("xencenter_py.cli.ha", "high availability: status, enable, disable, plan, what-if"),
-    "vm": ("xencenter_py.cli.vm", "VM commands: new, copy, delete, export, import, migrate, ..."),
+    "vm": ("xencenter_py.cli.vm", "VM commands: new, copy, delete, export, import, migrate, disk, snapshot, revert"),
     "host": ("xencenter_py.cli.host", "server commands"),
     "sr": ("xencenter_py.cli.sr", "storage repository commands"),
     "pool": ("xencenter_py.cli.pool", "pool commands"),
     "perf": ("xencenter_py.cli.perf", "print or export a host's or VM's performance data"),
+    "network": ("xencenter_py.cli.network", "network verbs: create, bond"),
+    "user": ("xencenter_py.cli.user", "user verbs: add, role"),
 }
 
 

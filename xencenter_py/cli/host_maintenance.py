@@ -33,7 +33,7 @@ def _progress(fraction: float, text: str) -> None:
 async def _run(conn: Any, args: argparse.Namespace) -> None:
     from xencenter_py.model.actions import maintenance
 
-    host = find(conn, "host", args.host, _("server"))
+    host = find(conn, "host", args.host, what=_("server"))
     if args.mode == "exit":
         await maintenance.exit_mode(conn, host, args.restore, _progress)
         print(_("'{name}' is out of maintenance mode").format(name=host.name))

@@ -21,7 +21,7 @@ async def _eject(conn: Any, args: argparse.Namespace) -> None:
     from xencenter_py.model.actions.base import ActionError
     from xencenter_py.xapi.errors import Failure
 
-    host = find(conn, "host", args.host, _("server"))
+    host = find(conn, "host", args.host, what=_("server"))
     try:
         await pool.remove_server(conn, host)
     except (ActionError, Failure) as exc:

@@ -11,4 +11,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "export": ("xencenter_py.cli.vm_export", "export a VM or snapshot to an XVA file"),
     "import": ("xencenter_py.cli.vm_import", "import an XVA file"),
     "migrate": ("xencenter_py.cli.vm_migrate", "live-migrate a VM, move its disks, or move it to another pool"),
+    "disk": ("xencenter_py.cli.vm_disk", "add, resize or delete a VM's virtual disks"),
+    "snapshot": ("xencenter_py.cli.vm_snapshot", "take a snapshot of a VM (with --memory: disks and memory)"),
+    "revert": ("xencenter_py.cli.vm_revert", "revert a VM to one of its snapshots"),
 }

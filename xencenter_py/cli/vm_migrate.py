@@ -33,7 +33,7 @@ def _progress(fraction: float, text: str) -> None:
 async def _migrate(conn: Any, args: argparse.Namespace) -> None:
     from xencenter_py.model.actions import migrate
 
-    vm = find(conn, "VM", args.vm, _("VM"))
+    vm = find(conn, "VM", args.vm, lambda v: v.is_real_vm, _("VM"))
     load = await migrate.recent_cpu_load(vm)
     if vm.is_running:
         guess = migrate.predict(vm.memory_actual or vm.memory_static_max, vm.vcpus, load if load is not None else 0.3)
@@ -46,19 +46,19 @@ async def _migrate(conn: Any, args: argparse.Namespace) -> None:
     if args.dest_server:
         dest_args = argparse.Namespace(**{**vars(args), "server": args.dest_server})
         async with connected(dest_args) as dest:
-            host = find(dest, "host", args.to_host, _("server"))
+            host = find(dest, "host", args.to_host, what=_("server"))
             if not args.to_sr or not args.to_network:
                 raise CommandError(_("Moving a VM to another pool needs --to-sr and --to-network"))
-            sr = find(dest, "SR", args.to_sr, _("storage repository"))
-            network = find(dest, "network", args.to_network, _("network"))
+            sr = find(dest, "SR", args.to_sr, what=_("storage repository"))
+            network = find(dest, "network", args.to_network, what=_("network"))
             token = await migrate.receive_token(dest, host.ref, network.ref)
             vdi_map = {vbd["VDI"]: sr.ref for vbd in vm.vbds if not vbd.get("empty")}
             vif_map = {vif.ref: network.ref for vif in vm.vifs}
             outcome = await migrate.migrate_send(conn, vm.ref, token, vdi_map, vif_map, vm.is_running, _progress)
     else:
-        host = find(conn, "host", args.to_host, _("server"))
+        host = find(conn, "host", args.to_host, what=_("server"))
         if args.to_sr:
-            sr = find(conn, "SR", args.to_sr, _("storage repository"))
+            sr = find(conn, "SR", args.to_sr, what=_("storage repository"))
             token = await migrate.receive_token(conn, host.ref, host.pifs[0]["network"] if host.pifs else "")
             vdi_map = {vbd["VDI"]: sr.ref for vbd in vm.vbds if not vbd.get("empty") and vbd.get("type") != "CD"}
             vif_map = {vif.ref: vif["network"] for vif in vm.vifs}

@@ -43,6 +43,12 @@ class User:
     name: str
     password: str = field(repr=False)
     role: str
+    sid: str = ""
+    """The subject identifier (``sim-user-<name>`` for a local user, a SID for a domain user)."""
+
+    @property
+    def subject_identifier(self) -> str:
+        return self.sid or ("" if self.name == ROOT else f"sim-user-{self.name}")
 
 
 @dataclass
@@ -56,6 +62,8 @@ class SessionInfo:
     last_active: float = 0.0
     local_host: str = ""
     """The member a ``slave_local_login`` session belongs to ("" for a pool session)."""
+    sid: str = ""
+    """The subject identifier the session was given to ("" for root)."""
 
 
 @cache
@@ -150,7 +158,7 @@ class Sessions:
         now = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
         subject = NULL_REF
         if user.name != ROOT:
-            subject = self.sim.store.first("subject", subject_identifier=f"sim-user-{user.name}") or NULL_REF
+            subject = self.sim.store.first("subject", subject_identifier=user.subject_identifier) or NULL_REF
         rec = load().default_record("session")
         rec.update(
             uuid=str(_uuid.uuid4()),
@@ -161,14 +169,19 @@ class Sessions:
             pool=pool,
             is_local_superuser=user.name == ROOT,
             subject=subject,
-            auth_user_sid="" if user.name == ROOT else f"sim-user-{user.name}",
+            auth_user_sid=user.subject_identifier,
             auth_user_name=user.name,
             rbac_permissions=list(permissions_of(user.role)),
             originator=originator,
         )
         self.records[ref] = rec
         self.info[ref] = SessionInfo(
-            ref, user.name, user.role, originator, last_active=asyncio.get_running_loop().time()
+            ref,
+            user.name,
+            user.role,
+            originator,
+            last_active=asyncio.get_running_loop().time(),
+            sid=user.subject_identifier,
         )
         self._evict(originator, user.name)
         return ref
@@ -192,11 +205,33 @@ class Sessions:
                 self.destroy(info.ref)
 
     async def login(self, uname: str, pwd: str, originator: str) -> str:
+        """A local user (with the role its subject has now), else a domain user."""
+        from xencenter_py.sim.behaviours import directory
+
         user = self.users.get(uname)
-        if user is None or not hmac.compare_digest(user.password.encode(), pwd.encode()):
+        if user is not None and hmac.compare_digest(user.password.encode(), pwd.encode()):
+            return self.create(self._current_role(user), originator)
+        found = directory.authenticate(self.sim, uname, pwd)
+        if found is None:
             await asyncio.sleep(FAILED_LOGIN_DELAY)
             raise XapiError("SESSION_AUTHENTICATION_FAILED", uname, "Authentication failure")
-        return self.create(user, originator)
+        account, role, _subject = found
+        return self.create(User(account.qualified, "", role, sid=account.sid), originator)
+
+    def _current_role(self, user: User) -> User:
+        """A local user logs in with the role its subject has now (roles can be changed)."""
+        from xencenter_py.sim.behaviours import directory
+
+        if user.name == ROOT:
+            return user
+        store = self.sim.store
+        if "subject" not in store.tables:
+            return user
+        subject = store.first("subject", subject_identifier=user.subject_identifier)
+        role = directory.best_role(store, directory.role_names(store, [subject] if subject else []))
+        if role is None:
+            raise XapiError("SESSION_AUTHORIZATION_FAILED", user.name, "The user has no role")
+        return User(user.name, user.password, role)
 
 
 # ------------------------------------------------------------------ handlers
@@ -237,14 +272,14 @@ async def change_password(call: Call, old_pwd: str, new_pwd: str) -> str:
 
 @core("session.get_all_subject_identifiers")
 async def get_all_subject_identifiers(call: Call) -> list[str]:
-    return sorted({f"sim-user-{i.user}" for i in _sessions(call).info.values() if i.user != ROOT})
+    return sorted({i.sid for i in _sessions(call).info.values() if i.sid})
 
 
 @core("session.logout_subject_identifier")
 async def logout_subject_identifier(call: Call, subject_identifier: str) -> str:
     sessions = _sessions(call)
     for info in list(sessions.info.values()):
-        if f"sim-user-{info.user}" == subject_identifier and info.ref != call.session:
+        if info.sid == subject_identifier and info.ref != call.session:
             sessions.destroy(info.ref)
     return ""
 

@@ -96,6 +96,7 @@ async def main(args: argparse.Namespace) -> int:
     window.show()
     _close_on_signals(window)
     session = Session(window)
+    window.demo_session = session  # the Home tab's Open demo pool uses the same session
     status = 0
     try:
         if args.demo or args.screenshot:

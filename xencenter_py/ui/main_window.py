@@ -37,13 +37,36 @@ from xencenter_py.ui.tabs.base import TabPage
 from xencenter_py.ui.tabs.console import ConsoleTab
 from xencenter_py.ui.tabs.general import GeneralTab
 from xencenter_py.ui.tabs.ha import HaTab
+from xencenter_py.ui.tabs.home import HomeTab
+from xencenter_py.ui.tabs.memory import MemoryTab
+from xencenter_py.ui.tabs.networking import NetworkingTab
+from xencenter_py.ui.tabs.nics import NicsTab
 from xencenter_py.ui.tabs.performance import PerformanceTab
 from xencenter_py.ui.tabs.search import SearchTab
+from xencenter_py.ui.tabs.snapshots import SnapshotsTab
+from xencenter_py.ui.tabs.storage import StorageTab
+from xencenter_py.ui.tabs.users import UsersTab
 from xencenter_py.ui.toolbar import MainToolbar
 from xencenter_py.ui.widgets import Retranslating
 from xencenter_py.ui.window_commands import WindowCommands
 
-TAB_TYPES: tuple[type[TabPage], ...] = (GeneralTab, ConsoleTab, PerformanceTab, HaTab, SearchTab)
+# XenCenter's tab order; each object shows the tabs that apply to it (pool: General, Memory,
+# Storage, Networking, HA, Users, Search; server: ... NICs, Console, Performance, Users ...;
+# VM: ... Console, Performance, Snapshots, Search).
+TAB_TYPES: tuple[type[TabPage], ...] = (
+    HomeTab,
+    GeneralTab,
+    MemoryTab,
+    StorageTab,
+    NetworkingTab,
+    NicsTab,
+    ConsoleTab,
+    PerformanceTab,
+    HaTab,
+    SnapshotsTab,
+    UsersTab,
+    SearchTab,
+)
 
 
 DEPENDENT = frozenset({"PBD", "VBD"})
@@ -262,7 +285,12 @@ class MainWindow(Retranslating, LifecycleCommands, WindowCommands, QMainWindow):
         if self._refresh_timer.isActive():
             return
         refs = {o.ref for o in self.selection}
-        if not refs or any(ch.ref in refs or ch.cls.endswith("metrics") or ch.cls in DEPENDENT for ch in batch):
+        current = self.tabs.currentWidget()
+        if (
+            not refs
+            or any(ch.ref in refs or ch.cls.endswith("metrics") or ch.cls in DEPENDENT for ch in batch)
+            or (isinstance(current, TabPage) and current.cares_about(batch))
+        ):
             self._refresh_timer.start()
 
     def _connection_state_changed(self, conn: Any) -> None:

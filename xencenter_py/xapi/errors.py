@@ -291,6 +291,27 @@ _MESSAGES: dict[str, Callable[[Failure], str]] = {
     "INTERNAL_ERROR": lambda f: _("The server reported an internal error: {detail}").format(detail=f.param(0)),
     "MESSAGE_METHOD_UNKNOWN": lambda f: _("The server does not support the call {method}.").format(method=f.param(0)),
     "EVENTS_LOST": lambda f: _("Some updates from the server were lost; the view will be reloaded."),
+    # Storage, networks and users (the property tabs).
+    "SR_OPERATION_NOT_SUPPORTED": lambda f: _("The storage repository does not support this operation."),
+    "DEVICE_ALREADY_EXISTS": lambda f: _("The device position {device} is already in use.").format(device=f.param(0)),
+    "DEVICE_ALREADY_ATTACHED": lambda f: _("The device is already attached."),
+    "DEVICE_ALREADY_DETACHED": lambda f: _("The device is already detached."),
+    "VBD_NOT_UNPLUGGABLE": lambda f: _("This disk cannot be unplugged while the VM runs."),
+    "PIF_ALREADY_BONDED": lambda f: _("A NIC is already part of a bond."),
+    "PIF_BOND_NEEDS_MORE_MEMBERS": lambda f: _("A bond needs at least two NICs."),
+    "PIF_BOND_MORE_THAN_ONE_IP": lambda f: _("Only one of the bonded NICs may have an IP address."),
+    "PIF_VLAN_STILL_EXISTS": lambda f: _("A NIC still carries a VLAN; remove the VLAN first."),
+    "PIF_VLAN_EXISTS": lambda f: _("The NIC {nic} already carries this VLAN.").format(nic=f.param(0)),
+    "VLAN_TAG_INVALID": lambda f: _("The VLAN number {tag} is not valid (0-4094).").format(tag=f.param(0)),
+    "NETWORK_ALREADY_CONNECTED": lambda f: _("The network is already connected to this server."),
+    "NETWORK_CONTAINS_PIF": lambda f: _("The network is still connected to a NIC."),
+    "NETWORK_CONTAINS_VIF": lambda f: _("The network is still in use by a running VM."),
+    "AUTH_IS_DISABLED": lambda f: _("The pool has not joined a domain."),
+    "AUTH_ALREADY_ENABLED": lambda f: _("The pool has already joined a domain."),
+    "AUTH_ENABLE_FAILED_WRONG_CREDENTIALS": lambda f: _("The domain refused the user name or password."),
+    "AUTH_ENABLE_FAILED_UNAVAILABLE": lambda f: _("The domain could not be contacted."),
+    "SUBJECT_CANNOT_BE_RESOLVED": lambda f: _("The domain has no such user or group."),
+    "SUBJECT_ALREADY_EXISTS": lambda f: _("This user or group already has access."),
 }
 
 

@@ -273,12 +273,12 @@ def vbd_allowed(store: Store, ref: str) -> list[str]:
     vm = store.all("VM").get(vbd["VM"])
     state = vm["power_state"] if vm else H
     ops = ["attach"]
+    hotplug = vbd["type"] != "Disk" or (vm is not None and has_pv_drivers(store, vm))
     if state in (R, P):
         ops += ["pause", "unpause"]
-        if vbd["currently_attached"]:
-            if vbd["unpluggable"]:
-                ops += ["unplug", "unplug_force"]
-        else:
+        if hotplug and vbd["currently_attached"] and vbd["unpluggable"]:
+            ops += ["unplug", "unplug_force"]
+        elif hotplug and not vbd["currently_attached"]:
             ops.append("plug")
     if vbd["type"] == "CD":
         ops.append("insert" if vbd["empty"] else "eject")
@@ -290,7 +290,7 @@ def vif_allowed(store: Store, ref: str) -> list[str]:
     if vif["current_operations"]:
         return []
     vm = store.all("VM").get(vif["VM"])
-    if vm and vm["power_state"] == R:
+    if vm and vm["power_state"] == R and has_pv_drivers(store, vm):  # NIC hot-plug needs the PV drivers
         return ["attach", "unplug" if vif["currently_attached"] else "plug"]
     return ["attach"]
 

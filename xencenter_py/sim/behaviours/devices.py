@@ -7,17 +7,20 @@ Each keeps the same fields a real pool changes (``currently_attached``, IP setti
 
 from __future__ import annotations
 
-from xencenter_py.sim.behaviours.allowed_ops import vdi_in_use
+from xencenter_py.sim.behaviours.allowed_ops import has_pv_drivers, vdi_in_use
 from xencenter_py.sim.behaviours.common import in_progress, now, work
 from xencenter_py.sim.operations import Call, implements
 
 
 # ---------------------------------------------------------------------------- VIFs
 def _vif_vm_running(call: Call, vif: str) -> str:
+    """NICs are hot-plugged into a running VM by its PV drivers (an HVM guest needs tools)."""
     rec = call.store.get("VIF", vif)
     vm = call.store.get("VM", rec["VM"])
     if vm["power_state"] != "Running":
         call.fail("VM_BAD_POWER_STATE", rec["VM"], "running", vm["power_state"].lower())
+    if not has_pv_drivers(call.store, vm):
+        call.fail("VM_MISSING_PV_DRIVERS", rec["VM"])
     return rec["VM"]
 
 

@@ -14,6 +14,7 @@ from functools import cache
 from cryptography.hazmat.primitives import serialization
 
 from xencenter_py.datamodel import NULL_REF
+from xencenter_py.sim.behaviours import directory
 from xencenter_py.sim.behaviours.common import now
 from xencenter_py.sim.operations import Call, implements
 from xencenter_py.sim.tls import self_signed
@@ -204,13 +205,17 @@ async def get_license_state(call: Call, pool: str) -> dict[str, str]:
 async def enable_external_auth(call: Call, host: str, config: dict[str, str], service_name: str, auth_type: str) -> str:
     if auth_type not in ("AD", ""):
         call.fail("AUTH_UNKNOWN_TYPE", auth_type)
+    if auth_type == "AD":
+        if call.store.get("host", host)["external_auth_type"] == "AD":
+            call.fail("AUTH_ALREADY_ENABLED", host)
+        directory.join(call, config, service_name)
     call.store.update(
         "host",
         host,
         {
             "external_auth_type": auth_type,
             "external_auth_service_name": service_name,
-            "external_auth_configuration": config,
+            "external_auth_configuration": directory.without_secrets(config),
         },
     )
     return ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from xencenter_py.datamodel import NULL_REF
-from xencenter_py.sim.behaviours.allowed_ops import vdi_error
+from xencenter_py.sim.behaviours.allowed_ops import has_pv_drivers, vdi_error
 from xencenter_py.sim.behaviours.common import GiB, MiB, in_progress, is_null, now, sm_capabilities, work
 from xencenter_py.sim.behaviours.storage_probe import forget_on_server, remember, validate_create
 from xencenter_py.sim.errors import XapiError
@@ -115,9 +115,15 @@ def clone_vdi(store: Store, vdi: str, *, fast: bool | None = None, sr: str | Non
     target = sr or rec["SR"]
     if fast is None:
         fast = target == rec["SR"] and "VDI_CLONE" in sm_capabilities(store, store.get("SR", target)["type"])
-    physical = int(rec["virtual_size"] * _THIN_INITIAL) if fast else None
     if fast:
-        reserve(store, target, physical or 0)
+        physical: int | None = int(rec["virtual_size"] * _THIN_INITIAL)
+    elif is_thin(store, target):
+        physical = min(max(rec["physical_utilisation"], 0), rec["virtual_size"])  # a full copy of the data
+    else:
+        physical = rec["virtual_size"]
+    free = sr_free(store, target)
+    if free is not None and physical > free:
+        raise XapiError("SR_FULL", rec["virtual_size"], max(free, 0))
     fields = copy_fields(rec)
     name = fields.pop("name_label")
     description = fields.pop("name_description")
@@ -263,12 +269,20 @@ def _vm_running(store: Store, vbd: dict[str, Any]) -> bool:
     return bool(vm and vm["power_state"] in ("Running", "Paused"))
 
 
+def _assert_hotplug(call: Call, vbd: dict[str, Any]) -> None:
+    """Disks are hot-plugged by the guest's PV drivers: an HVM guest without tools cannot."""
+    vm = call.store.get("VM", vbd["VM"])
+    if vbd["type"] == "Disk" and not has_pv_drivers(call.store, vm):
+        call.fail("VM_MISSING_PV_DRIVERS", vbd["VM"])
+
+
 @implements("VBD.plug")
 async def vbd_plug(call: Call, vbd: str) -> None:
     store = call.store
     rec = store.get("VBD", vbd)
     if not _vm_running(store, rec):
         call.fail("VM_BAD_POWER_STATE", rec["VM"], "running", store.get("VM", rec["VM"])["power_state"].lower())
+    _assert_hotplug(call, rec)
     if rec["currently_attached"]:
         call.fail("DEVICE_ALREADY_ATTACHED", vbd)
     async with in_progress(call, "VBD", vbd, "plug"):
@@ -283,6 +297,7 @@ async def _unplug(call: Call, vbd: str, op: str) -> None:
         call.fail("DEVICE_ALREADY_DETACHED", vbd)
     if op == "unplug" and not rec["unpluggable"]:
         call.fail("VBD_NOT_UNPLUGGABLE", vbd)
+    _assert_hotplug(call, rec)
     async with in_progress(call, "VBD", vbd, op):
         await work(call, 1.0, 0.0, 0.9, 1)
         store.set("VBD", vbd, "currently_attached", False)

@@ -2,8 +2,8 @@
 
 The SM capability lists follow the protocol notes §10.2 (modern ``sm`` lists filtered to
 the names xapi keeps; array drivers as XenServer shipped them), and
-:data:`STORAGE_TABLE` is the XenServer 5.5 storage-type table the demo pool reproduces:
-one SR per row, whose driver's capabilities say the same as the table.
+:data:`STORAGE_TABLE` is the XenServer 5.5 storage-type table of the deck the demo pool
+reproduces: one SR per row, whose driver's capabilities are decided by the table's columns.
 """
 
 from __future__ import annotations
@@ -201,21 +201,43 @@ class StorageRow:
 
 
 STORAGE_TABLE: tuple[StorageRow, ...] = (
-    StorageRow("Local LVM", "lvm", False, False, True, True, True),
-    StorageRow("Local EXT3 VHD", "ext", False, True, True, True, True),
-    StorageRow("LVHD", "lvhd", False, False, True, True, True),
-    StorageRow("NFS VHD", "nfs", True, True, True, True, True),
-    StorageRow("iSCSI (LVHD over iSCSI)", "lvmoiscsi", True, False, True, True, True),
-    StorageRow("Fibre Channel (LVHD over HBA)", "lvmohba", True, False, True, True, True),
+    # label, type, shared, thin (sparse), virtual disk resize, fast clone, snapshot: as the deck's table.
+    StorageRow("LVM", "lvm", False, False, True, False, False),
+    StorageRow("EXT3", "ext", False, True, False, True, True),
+    StorageRow("LVHD", "lvhd", False, True, True, True, True),
+    StorageRow("NFS", "nfs", True, True, False, True, True),
+    StorageRow("LVMoISCSI", "lvmoiscsi", True, True, True, True, True),
+    StorageRow("LVMoFC", "lvmohba", True, True, True, True, True),
     StorageRow("NetApp", "netapp", True, True, True, True, True),
     StorageRow("Dell EqualLogic", "equal", True, True, True, True, True),
-    StorageRow("SMI-S via StorageLink", "cslg", True, True, True, True, True),
+    StorageRow("SMI-S Storage (StorageLink)", "cslg", True, True, True, True, True),
 )
+
+_TABLE_CAPABILITIES = ("THIN_PROVISIONING", "VDI_RESIZE", "VDI_RESIZE_ONLINE", "VDI_CLONE", "VDI_SNAPSHOT")
+
+
+def table_capabilities(driver: Driver) -> list[str]:
+    """The driver's capability list with the table's columns deciding thin provisioning,
+    resize, fast clone and snapshot (drivers outside the table keep their own list)."""
+    row = next((r for r in STORAGE_TABLE if r.type == driver.type), None)
+    caps = driver.capabilities.split()
+    if row is None:
+        return caps
+    kept = [c for c in caps if c.split("/")[0] not in _TABLE_CAPABILITIES]
+    online = "VDI_RESIZE_ONLINE" in caps
+    granted = {
+        "THIN_PROVISIONING": row.thin,
+        "VDI_RESIZE": row.resize,
+        "VDI_RESIZE_ONLINE": row.resize and online,
+        "VDI_CLONE": row.fast_clone,
+        "VDI_SNAPSHOT": row.snapshot,
+    }
+    return kept + [c for c, on in granted.items() if on]
 
 
 def add_drivers(b: PoolBuilder) -> None:
     for d in DRIVERS:
-        b.sm(d.type, d.name, d.description, d.capabilities.split(), d.configuration, driver=d.driver, version=d.version)
+        b.sm(d.type, d.name, d.description, table_capabilities(d), d.configuration, driver=d.driver, version=d.version)
 
 
 XEON_E5405 = {

@@ -40,7 +40,8 @@ TiB = 1024**4
 
 
 def _wire_host(b: PoolBuilder, host: str, n: int, nets: dict[str, str]) -> None:
-    """eth0 management, eth1 storage, eth2+eth3 bonded, VLAN 100 on the bond."""
+    """eth0 management, eth1 storage, eth2+eth3 bonded, VLAN 100 on the bond, eth4 and eth5
+    free (for new bonds and VLANs)."""
     add_management_pif(b, host, nets["management"])
     b.pif(
         host,
@@ -61,6 +62,8 @@ def _wire_host(b: PoolBuilder, host: str, n: int, nets: dict[str, str]) -> None:
     vlan_pif = b.pif(host, nets["vlan"], "bond0", vlan=100, physical=False, mac=b[master]["MAC"])
     vlan = b.add("VLAN", tagged_PIF=master, untagged_PIF=vlan_pif, tag=100)
     b[vlan_pif]["VLAN_master_of"] = vlan
+    for dev in ("eth4", "eth5"):
+        b.pif(host, nets[dev], dev, nic=("Intel Corporation", "82576 Gigabit Network Connection"))
 
 
 def _local_storage(b: PoolBuilder, host: str, name: str, sr_type: str, n: int, size: int) -> str:
@@ -100,6 +103,8 @@ def build(store: Store) -> None:
         "storage": b.network("Storage network", "xenbr1", "iSCSI and NFS traffic (eth1)", automatic="false"),
         "eth2": b.network("Pool-wide network associated with eth2", "xenbr2", automatic="false"),
         "eth3": b.network("Pool-wide network associated with eth3", "xenbr3", automatic="false"),
+        "eth4": b.network("Pool-wide network associated with eth4", "xenbr4", automatic="false"),
+        "eth5": b.network("Pool-wide network associated with eth5", "xenbr5", automatic="false"),
         "bond": b.network("Bond 2+3", "xapi1", "Bonded guest network (eth2 + eth3)", automatic="true"),
         "vlan": b.network("DMZ (VLAN 100)", "xapi2", "Web servers facing the internet"),
         "internal": b.network("Build network", "xapi3", "Private network between build machines"),
@@ -123,6 +128,7 @@ def build(store: Store) -> None:
     local3 = _local_storage(b, h3, "xs-demo-03", "lvhd", 3, 900 * GiB)
     b[local2]["name_label"] = "Local EXT storage"
     b[local3]["name_label"] = "Local LVHD storage"
+    b[local3]["sm_config"]["allocation"] = "thin"  # the deck's table: LVHD is sparse
     nfs = add_nfs_sr(b, hosts, "127.0.20.5", "/vol/xenserver", 2 * TiB)
     iscsi = add_iscsi_sr(
         b,
@@ -190,6 +196,8 @@ def build(store: Store) -> None:
         },
         sm_config={"provision-type": "thin"},
     )
+    for lun_sr in (iscsi, fc):
+        b[lun_sr]["sm_config"]["allocation"] = "thin"  # the deck's table: LVHD on LUNs is sparse
     isos = b.sr(
         "ISO library",
         "iso",

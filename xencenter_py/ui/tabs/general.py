@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from xencenter_py.i18n import gettext as _
 from xencenter_py.ui.tabs import general_fields
 from xencenter_py.ui.tabs.base import TabPage
+from xencenter_py.ui.tabs.tools_banner import ToolsBanner
 
 
 class Section(QWidget):
@@ -79,6 +80,7 @@ class Section(QWidget):
 
 class GeneralTab(TabPage):
     key = "general"
+    watched_classes = frozenset({"VBD", "VM_guest_metrics"})  # the tools status line
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,8 +103,10 @@ class GeneralTab(TabPage):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.content)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.tools = ToolsBanner()
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
+        layout.addWidget(self.tools)
         layout.addWidget(scroll)
         self.sections: list[Section] = []
         self.retranslate()
@@ -124,6 +128,7 @@ class GeneralTab(TabPage):
             section.setParent(None)
             section.deleteLater()
         self.sections = []
+        self.tools.set_vm(self.objects[0] if len(self.objects) == 1 else None)
         if len(self.objects) != 1 or not general_fields.supports(self.objects[0]):
             return
         for title, fields in general_fields.sections_for(self.objects[0]):

@@ -15,6 +15,7 @@ from typing import Any
 from xencenter_py.datamodel import parse_datetime
 from xencenter_py.i18n import format_bytes, format_datetime, format_duration, format_number, format_percent
 from xencenter_py.i18n import gettext as _
+from xencenter_py.model import storage_types
 from xencenter_py.model.display_names import content_type_name, edition_name
 
 Field = tuple[str, str]
@@ -260,7 +261,8 @@ def _sr_size(sr: Any) -> str:
 
 def _sr_sections(sr: Any) -> list[Section]:
     general = [*_common(sr)]
-    general.append((_("Type"), sr.type))
+    general.append((_("Type"), storage_types.product_name(sr.type)))
+    general.append((_("Capabilities"), ", ".join(storage_types.capability_names(sr)) or _("(None)")))
     general.append((_("Content type"), content_type_name(sr.content_type)))
     general.append((_("Shared"), _yes_no(sr.is_shared)))
     if sr.has_size:
