@@ -79,11 +79,15 @@ def test_tab_sets_follow_xencenter(qtbot: Any, window: Any, pool: SimProcess) ->
     assert tab_titles(window) == ["Home"]
     connect_via_dialog(qtbot, window, pool.url, pool.password)
     select(window, qtbot, "Demo Pool")
-    assert tab_titles(window) == ["General", "Memory", "Storage", "Networking", "Users", "Search"]
+    assert tab_titles(window) == ["General", "Memory", "Storage", "Networking", "HA", "Users", "Search"]
     select(window, qtbot, "xs-demo-01")
-    assert tab_titles(window) == ["General", "Memory", "Storage", "Networking", "NICs", "Search"]
+    assert tab_titles(window) == [
+        "General", "Memory", "Storage", "Networking", "NICs", "Console", "Performance", "Search"
+    ]  # fmt: skip
     select(window, qtbot, "SQL Database Server")
-    assert tab_titles(window) == ["General", "Memory", "Storage", "Networking", "Snapshots", "Search"]
+    assert tab_titles(window) == [
+        "General", "Memory", "Storage", "Networking", "Console", "Performance", "Snapshots", "Search"
+    ]  # fmt: skip
     select(window, qtbot, "NFS virtual disk storage")
     assert tab_titles(window) == ["General", "Storage", "Search"]
     general = show_tab(window, "general")
