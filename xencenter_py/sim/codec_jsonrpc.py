@@ -37,6 +37,8 @@ def parse_request(body: bytes) -> Request:
         obj = json.loads(body)
     except (ValueError, UnicodeDecodeError) as e:
         raise JsonRpcParseError(f"Jsonrpc.Malformed_method_request({e})") from None
+    except RecursionError:
+        raise JsonRpcParseError("Jsonrpc.Malformed_method_request(nested too deeply)") from None
     if isinstance(obj, list):
         raise JsonRpcParseError("Jsonrpc.Malformed_method_request(batch requests are not supported)")
     if not isinstance(obj, dict):

@@ -533,7 +533,7 @@ def load(path: str | os.PathLike[str], store: Store) -> None:
 def wake_up(store: Store) -> None:
     """Make a loaded pool alive: hosts live, storage plugged, metrics present, no stale operations."""
     from xencenter_py.sim.behaviours.placement import refresh_host_memory, vm_target
-    from xencenter_py.sim.behaviours.runtime import ensure_vm_metrics
+    from xencenter_py.sim.behaviours.runtime import clear_stale_operations, ensure_vm_metrics
 
     hosts = store.all("host")
     for host, rec in list(hosts.items()):
@@ -546,10 +546,7 @@ def wake_up(store: Store) -> None:
             store.set("host_metrics", metrics, "memory_total", 64 * 1024**3)
     for pbd in store.all("PBD"):
         store.set("PBD", pbd, "currently_attached", True)
-    for cls in ("VM", "host", "SR", "VDI", "VBD", "VIF", "pool", "network", "PIF", "PBD"):
-        for ref, rec in list(store.all(cls).items()):
-            if rec.get("current_operations"):
-                store.set(cls, ref, "current_operations", {})
+    clear_stale_operations(store)
     for vm, rec in list(store.all("VM").items()):
         if rec["is_a_template"] and not rec["is_a_snapshot"]:
             continue
@@ -566,7 +563,5 @@ def wake_up(store: Store) -> None:
                     metrics,
                     {"memory_actual": vm_target(rec), "VCPUs_number": rec["VCPUs_at_startup"]},
                 )
-        if rec["scheduled_to_be_resident_on"] != NULL_REF:
-            store.set("VM", vm, "scheduled_to_be_resident_on", NULL_REF)
     for host in hosts:
         refresh_host_memory(store, host)
