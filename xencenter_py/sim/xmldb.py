@@ -11,7 +11,10 @@ Dumps from newer servers than our datamodel load too: unknown tables and columns
 skipped, enum values we do not know are kept verbatim. Hand-made dumps without a manifest
 (XenCenter's test fixtures) are accepted, and a missing pool row is made. Everything is
 parsed and checked before the store is touched, so a damaged file leaves the store as it
-was and raises :class:`DatabaseError` naming the table, row and column.
+was and raises :class:`DatabaseError` naming the table, row and column. Damage to a field
+the simulator works out itself (allowed and current operations, the one-to-many sets, what
+waking the pool resets) never refuses a file, as XenCenter loads such databases too: the
+field is repaired, with a warning naming table, row and column.
 
 :func:`dump` writes the store in the same format; loading that file gives back the same
 refs, uuids and field values.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import gzip
+import logging
 import math
 import os
 import re
@@ -40,8 +44,22 @@ SCHEMA = (5, 780)
 _NOT_WRITTEN = frozenset({"session", "task", "event", "data_source", "auth", "user", "secret", "role"})
 
 
+log = logging.getLogger(__name__)
+
+
 class DatabaseError(Exception):
     """The file is not a XAPI database, or is damaged; the message says what is wrong."""
+
+
+DERIVED_FIELDS = frozenset({"allowed_operations", "current_operations"})
+"""Fields of every class that the simulator recomputes, so damage to them is repaired."""
+
+DERIVED_BY_CLASS: dict[str, frozenset[str]] = {
+    "PBD": frozenset({"currently_attached"}),
+    "host_metrics": frozenset({"live", "memory_free"}),
+    "VM": frozenset({"scheduled_to_be_resident_on"}),
+}
+"""Fields of one class that loading recomputes (see :func:`wake_up`)."""
 
 
 # Datamodel namespaces that the database joins to the field name with "__".
@@ -385,7 +403,19 @@ def _decode_row(table: _Table, index: int, attrib: dict[str, str], minor: int, s
         try:
             value = convert(unprotect(raw))
         except (ValueError, TypeError) as e:
-            raise DatabaseError(f"table {table.name}, row {ref}: column {col} is damaged ({e}): {raw[:80]!r}") from None
+            if not (is_set or field_name in DERIVED_FIELDS or field_name in DERIVED_BY_CLASS.get(table.cls.name, ())):
+                raise DatabaseError(
+                    f"table {table.name}, row {ref}: column {col} is damaged ({e}): {raw[:80]!r}"
+                ) from None
+            log.warning(
+                "table %s, row %s: column %s is damaged (%s): %.80r; repaired, as it is worked out again",
+                table.name,
+                ref,
+                col,
+                e,
+                raw,
+            )
+            continue  # keeps the field's default; loading recomputes it
         if is_set:
             stored[field_name] = value
         rec[field_name] = value
