@@ -17,7 +17,8 @@ import pytest
 import XenAPI
 
 from tests.conftest import PASSWORD, SimProcess, start_sim
-from tests.sim.core_support import USERS, Rpc, wait_for, xenapi
+from tests.sim.core_support import USERS, wait_for
+from tests.sim.hardening_support import rpc, sdk
 from xencenter_py.sim import sessions as sessions_module
 from xencenter_py.sim.seeds import seed
 from xencenter_py.sim.simulator import Simulator
@@ -57,27 +58,27 @@ def test_idle_and_half_sent_connections_are_closed(sim: SimProcess) -> None:
     with idle, half_headers, half_body:
         for sock in (idle, half_headers, half_body):
             assert closed_by_server(sock, within=20)
-    Rpc(sim).login().call("pool.get_all")  # and logins still work
+    with rpc(sim) as root:
+        assert root.call("pool.get_all")  # and logins still work
 
 
 def test_tasks_belong_to_their_session_and_go_with_it(sim: SimProcess) -> None:
-    ro = Rpc(sim).login("ro", "ro-pw")
-    made = [ro.call("task.create", "mine", "") for _ in range(5)]
-    root = Rpc(sim).login()
-    assert set(made) <= set(root.call("task.get_all"))
-    ro.call("session.logout")
-    assert not set(made) & set(root.call("task.get_all"))
+    with rpc(sim, "ro", "ro-pw") as ro, rpc(sim) as root:
+        made = [ro.call("task.create", "mine", "") for _ in range(5)]
+        assert set(made) <= set(root.call("task.get_all"))
+        ro.call("session.logout")
+        assert not set(made) & set(root.call("task.get_all"))
 
 
 def test_one_user_cannot_pile_up_tasks(sim: SimProcess) -> None:
     from xencenter_py.sim.tasks import MAX_TASKS_PER_USER
 
-    ro = Rpc(sim).login("ro", "ro-pw")
-    for _ in range(MAX_TASKS_PER_USER + 20):
-        ro.call("task.create", "pile", "")
-    labels = [r["name_label"] for r in Rpc(sim).login().call("task.get_all_records").values()]
-    assert labels.count("pile") == MAX_TASKS_PER_USER
-    ro.call("session.logout")
+    with rpc(sim, "ro", "ro-pw") as ro, rpc(sim) as root:
+        for _ in range(MAX_TASKS_PER_USER + 20):
+            ro.call("task.create", "pile", "")
+        labels = [r["name_label"] for r in root.call("task.get_all_records").values()]
+        assert labels.count("pile") == MAX_TASKS_PER_USER
+        ro.call("session.logout")
 
 
 async def test_eviction_spares_a_session_in_a_long_poll_and_says_so_when_it_cannot(
@@ -125,8 +126,8 @@ def test_a_deeply_nested_request_is_one_log_line(sim: SimProcess) -> None:
         assert httpx.post(url, content=content).status_code == 500
         lines = wait_for(lambda before=before: rejected_lines(sim, before))
         assert len(lines) == 1 and "rejected" in lines[0] and len(lines[0]) < 400, lines
-    session = Rpc(sim).login().session
-    answer = httpx.post(sim.jsonrpc_url, content=medium.replace('"s"', json.dumps(session))).json()
+    with rpc(sim) as root:
+        answer = httpx.post(sim.jsonrpc_url, content=medium.replace('"s"', json.dumps(root.session))).json()
     assert answer["error"]["message"] in ("FIELD_TYPE_ERROR", "HANDLE_INVALID")
     assert not any("Traceback" in line for line in sim.output)
 
@@ -162,7 +163,8 @@ def test_parallel_password_guesses_for_one_user_are_slowed_down(sim: SimProcess)
 
     def guess(n: int) -> None:
         try:
-            xenapi(sim, "op", f"wrong-{n}")
+            with sdk(sim, "op", f"wrong-{n}"):
+                pass
         except XenAPI.Failure as f:
             errors.append(f.details[0])
 
@@ -181,14 +183,15 @@ def test_parallel_password_guesses_for_one_user_are_slowed_down(sim: SimProcess)
 def test_root_can_change_its_password_as_in_xapi(tmp_path: Path) -> None:
     own = start_sim("--seed", "empty", *USERS)
     try:
-        root = xenapi(own)
-        with pytest.raises(XenAPI.Failure) as info:
-            root.xenapi.session.change_password("not the old one", "n3w")
-        assert info.value.details[0] == "SESSION_AUTHENTICATION_FAILED"
-        root.xenapi.session.change_password(PASSWORD, "n3w-pw")
-        assert xenapi(own, "root", "n3w-pw").xenapi.pool.get_all()
-        with pytest.raises(XenAPI.Failure) as info:
-            xenapi(own, "op", "op-pw").xenapi.session.change_password("op-pw", "x")
+        with sdk(own) as root:
+            with pytest.raises(XenAPI.Failure) as info:
+                root.session.change_password("not the old one", "n3w")
+            assert info.value.details[0] == "SESSION_AUTHENTICATION_FAILED"
+            root.session.change_password(PASSWORD, "n3w-pw")
+        with sdk(own, "root", "n3w-pw") as again:
+            assert again.pool.get_all()
+        with sdk(own, "op", "op-pw") as op, pytest.raises(XenAPI.Failure) as info:
+            op.session.change_password("op-pw", "x")
         assert info.value.details[0] == "RBAC_PERMISSION_DENIED"
     finally:
         own.stop()

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD, start_sim
-from tests.sim.behaviour_support import login, vm_by_name
+from tests.sim.behaviour_support import vm_by_name
 from tests.sim.core_support import wait_for
+from tests.sim.hardening_support import sdk
 from xencenter_py.datamodel import NULL_REF
 from xencenter_py.sim.persistence import Persistence
 from xencenter_py.sim.seeds import seed
@@ -38,34 +39,34 @@ def assert_one_clear_line(proc: subprocess.CompletedProcess[str], *words: str) -
 def test_kill_9_mid_clone_leaves_no_lock_and_no_half_built_vm(tmp_path: Path) -> None:
     state = tmp_path / "pool.state"
     sim = start_sim("--seed", "standalone", "--speed", "0.25", "--state", str(state))
-    x = login(sim).xenapi
-    vm = vm_by_name(x, "検証用 VM")
-    counts = {cls: len(getattr(x, cls).get_all()) for cls in ("VM", "VBD", "VIF", "VDI", "VM_metrics")}
-    x.Async.VM.clone(vm, "half-built")
-    # the new VM record exists before its disks and devices do
-    wait_for(lambda: x.VM.get_by_name_label("half-built"))
-    assert x.VM.get_current_operations(vm)
-    sim.stop(signal.SIGKILL)
+    with sdk(sim) as x:
+        vm = vm_by_name(x, "検証用 VM")
+        counts = {cls: len(getattr(x, cls).get_all()) for cls in ("VM", "VBD", "VIF", "VDI", "VM_metrics")}
+        x.Async.VM.clone(vm, "half-built")
+        # the new VM record exists before its disks and devices do
+        wait_for(lambda: x.VM.get_by_name_label("half-built"))
+        assert x.VM.get_current_operations(vm)
+        sim.stop(signal.SIGKILL)
     again = start_sim("--state", str(state), "--speed", "50")
     try:
-        y = login(again).xenapi
-        assert y.VM.get_by_name_label("half-built") == []
-        assert {cls: len(getattr(y, cls).get_all()) for cls in counts} == counts
-        record = y.VM.get_record(vm)
-        assert record["current_operations"] == {}
-        assert {"start", "clone"} <= set(record["allowed_operations"])
-        # a finished clone, on the other hand, is kept whole
-        new = y.VM.clone(vm, "whole")
-        whole = len(y.VM.get_VBDs(vm))
-        assert len(y.VM.get_VBDs(new)) == whole
-        y.VM.start(vm, False, False)  # not OTHER_OPERATION_IN_PROGRESS
-        assert y.VM.get_power_state(vm) == "Running"
+        with sdk(again) as y:
+            assert y.VM.get_by_name_label("half-built") == []
+            assert {cls: len(getattr(y, cls).get_all()) for cls in counts} == counts
+            record = y.VM.get_record(vm)
+            assert record["current_operations"] == {}
+            assert {"start", "clone"} <= set(record["allowed_operations"])
+            # a finished clone, on the other hand, is kept whole
+            new = y.VM.clone(vm, "whole")
+            whole = len(y.VM.get_VBDs(vm))
+            assert len(y.VM.get_VBDs(new)) == whole
+            y.VM.start(vm, False, False)  # not OTHER_OPERATION_IN_PROGRESS
+            assert y.VM.get_power_state(vm) == "Running"
     finally:
         again.stop()
     third = start_sim("--state", str(state))
     try:
-        z = login(third).xenapi
-        assert len(z.VM.get_VBDs(vm_by_name(z, "whole"))) == whole
+        with sdk(third) as z:
+            assert len(z.VM.get_VBDs(vm_by_name(z, "whole"))) == whole
     finally:
         third.stop()
 
