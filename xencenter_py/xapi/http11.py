@@ -68,6 +68,7 @@ class Http11Pool:
         ssl_context: ssl.SSLContext | None,
         user_agent: str,
         max_idle: int = 8,
+        max_connections: int = 32,
         keepalive_expiry: float = 20.0,
     ) -> None:
         parts = urlsplit(base_url)
@@ -86,6 +87,7 @@ class Http11Pool:
         self._idle: list[_Connection] = []
         self._max_idle = max_idle
         self._expiry = keepalive_expiry
+        self._slots = asyncio.Semaphore(max_connections)
         self._closed = False
 
     async def aclose(self) -> None:
@@ -111,6 +113,12 @@ class Http11Pool:
         """One exchange: (status, lower-cased headers, body). The caller bounds the time."""
         target = path + ("?" + urlencode(list(params)) if params else "")
         head = self._head(method, target, content, headers)
+        async with self._slots:  # at most max_connections exchanges at once
+            return await self._request(head, content, method, connect_timeout, max_answer)
+
+    async def _request(
+        self, head: bytes, content: bytes | None, method: str, connect_timeout: float, max_answer: int
+    ) -> tuple[int, dict[str, str], bytes]:
         conn, reused = await self._connection(connect_timeout)
         try:
             try:
@@ -172,10 +180,11 @@ class Http11Pool:
         conn.writer.write(head + content if content else head)  # one write: one wake-up
         reader = conn.reader
         while True:
-            status, headers = await self._read_head(reader)
+            version, status, headers = await self._read_head(reader)
             if not 100 <= status < 200:
                 break
-        keep = headers.get("connection", "").lower() != "close"
+        connection = headers.get("connection", "").lower()
+        keep = connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
         if method == "HEAD" or status in (204, 304):
             body = b""
         elif "chunked" in headers.get("transfer-encoding", "").lower():
@@ -201,7 +210,7 @@ class Http11Pool:
         return status, headers, body
 
     @staticmethod
-    async def _read_head(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:
+    async def _read_head(reader: asyncio.StreamReader) -> tuple[str, int, dict[str, str]]:
         try:
             raw = await reader.readuntil(b"\r\n\r\n")
         except asyncio.IncompleteReadError as exc:
@@ -222,7 +231,7 @@ class Http11Pool:
             key = name.lower()
             value = value.strip()
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        return int(parts[1]), headers
+        return parts[0], int(parts[1]), headers
 
     @staticmethod
     async def _read_chunked(reader: asyncio.StreamReader, max_answer: int) -> bytes:
