@@ -234,9 +234,12 @@ def test_host_pool_sr_network_vdi_pages(qtbot: Any, window: Any, pool: SimProces
     qtbot.waitUntil(lambda: conn.cache.record("network", network.ref)["MTU"] == 9000, timeout=15000)
     assert conn.cache.record("network", network.ref)["other_config"]["automatic"] == "false"
 
-    staging = by_name(conn, "VM", "Windows Server 2019 Staging")  # halted: its disk can grow
-    vbd = next(conn.cache.get("VBD", r) for r in staging["VBDs"] if conn.cache.record("VBD", r)["type"] == "Disk")
-    vdi = conn.cache.get("VDI", vbd["VDI"])
+    # A detached disk on storage that can resize it (the deck's table: plain LVM can, NFS cannot).
+    vdi = next(
+        v
+        for v in conn.cache.all("VDI")
+        if "resize" in (v.get("allowed_operations") or ()) and v.get("VBDs") and v.get("type") != "CD"
+    )
     dialog = open_dialog(window, vdi)
     assert titles(dialog) == ["General", "Size and Location", "Custom Fields"]
     size = dialog.page(infrastructure.SizeLocationPage)
