@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from xencenter_py.cli.common import CommandError, add_connection_arguments, run_with_connection
+from xencenter_py.cli.lookup import find
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model.perf.ranges import BY_KEY
 
@@ -22,21 +23,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--csv", metavar="FILE", help="write CSV to FILE ('-' for standard output)")
 
 
-def _find(conn: Any, cls: str, name: str) -> Any:
-    matches = [o for o in conn.cache.all(cls) if (o.name == name or o.uuid == name) and (cls == "host" or o.is_real_vm)]
-    if not matches:
-        raise CommandError(_("No {kind} named {name}").format(kind=_("VM") if cls == "VM" else _("server"), name=name))
-    if len(matches) > 1:
-        raise CommandError(_("{count} objects are named {name}: use the uuid").format(count=len(matches), name=name))
-    return matches[0]
-
-
 async def series(conn: Any, args: argparse.Namespace) -> tuple[Any, list[str], float, float]:
     """(window, data source names, start, end) for what ``args`` ask."""
     from xencenter_py.model.perf import layout
     from xencenter_py.model.perf.keeper import ArchiveKeeper
 
-    obj = _find(conn, "VM" if args.vm else "host", args.vm or args.host)
+    obj = (
+        find(conn, "VM", args.vm, lambda v: v.is_real_vm, _("VM"))
+        if args.vm
+        else find(conn, "host", args.host, what=_("server"))
+    )
     graphs, _defaults = layout.graphs_for(obj)
     names = list(dict.fromkeys(n for g in graphs for n in g.sources))
     keeper = ArchiveKeeper(conn, obj)

@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 from xencenter_py.cli.common import CommandError, add_connection_arguments, run_with_connection
-from xencenter_py.cli.vm_lookup import find, refusals
+from xencenter_py.cli.lookup import find
+from xencenter_py.cli.vm_lookup import refusals
 from xencenter_py.i18n import gettext as _
 
 

@@ -1,5 +1,5 @@
-"""Finding what a ``vm`` verb names (VMs, templates, SRs, servers) by name or uuid, and
-turning an action's refusal into the one-line error every verb prints."""
+"""What the ``vm`` lifecycle verbs share: an action's refusal as the one-line error every verb
+prints, and step descriptions as progress (objects are found with ``cli.lookup.find``)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from xencenter_py.cli.common import CommandError
-from xencenter_py.i18n import gettext as _
-
-
-def find(conn: Any, cls: str, name: str, accept: Callable[[Any], bool] = lambda _o: True) -> Any:
-    """The one object of ``cls`` whose name or uuid is ``name`` (and that ``accept`` takes)."""
-    matches = [o for o in conn.cache.all(cls) if accept(o) and name in (o.name, o.uuid)]
-    if not matches:
-        raise CommandError(_("No {kind} named {name}").format(kind=cls, name=name))
-    if len(matches) > 1:
-        raise CommandError(_("Several objects are named {name}; use its uuid").format(name=name))
-    return matches[0]
 
 
 async def refusals(work: Awaitable[Any]) -> Any:

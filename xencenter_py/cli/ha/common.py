@@ -1,4 +1,5 @@
-"""What the ``ha`` verbs share: finding objects by name or UUID, printing the state."""
+"""What the ``ha`` verbs share: the pool, and printing the state (objects are found with
+``cli.lookup.find``)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,6 @@ from typing import Any
 
 from xencenter_py.cli.common import CommandError
 from xencenter_py.i18n import gettext as _
-
-
-def find(conn: Any, cls: str, key: str, kind: str) -> Any:
-    """The one object of ``cls`` whose UUID or name is ``key``."""
-    by_uuid = conn.cache.find_by_uuid(cls, key)
-    if by_uuid is not None:
-        return by_uuid
-    matches = [o for o in conn.cache.all(cls) if o.name == key]
-    if cls == "VM":
-        matches = [o for o in matches if o.is_real_vm]
-    if not matches:
-        raise CommandError(_("No {kind} is called {name}").format(kind=kind, name=key))
-    if len(matches) > 1:
-        raise CommandError(_("Several {kind}s are called {name}; use the UUID").format(kind=kind, name=key))
-    return matches[0]
 
 
 def pool_of(conn: Any) -> Any:

@@ -11,7 +11,8 @@ import argparse
 from typing import Any
 
 from xencenter_py.cli.common import CommandError, add_connection_arguments, run_with_connection
-from xencenter_py.cli.ha.common import find, pool_of
+from xencenter_py.cli.ha.common import pool_of
+from xencenter_py.cli.lookup import find
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model.actions import ha
 from xencenter_py.model.actions.base import ActionError
@@ -60,7 +61,7 @@ async def settings_from(conn: Any, args: argparse.Namespace) -> dict[str, VmHaSe
             first = RESTART if not agile[vm.ref] else BEST_EFFORT
             settings[vm.ref] = VmHaSettings(first, settings[vm.ref].order, settings[vm.ref].start_delay)
     for name, value in _pairs(args.priority, "--priority"):
-        vm = find(conn, "VM", name, _("VM"))
+        vm = find(conn, "VM", name, lambda v: v.is_real_vm, _("VM"))
         if value not in _PRIORITY_WORDS:
             raise CommandError(_("--priority {value}: choose restart, best-effort or none").format(value=value))
         if _PRIORITY_WORDS[value] == RESTART and agile.get(vm.ref):
@@ -68,11 +69,11 @@ async def settings_from(conn: Any, args: argparse.Namespace) -> dict[str, VmHaSe
         s = settings[vm.ref]
         settings[vm.ref] = VmHaSettings(_PRIORITY_WORDS[value], s.order, s.start_delay)
     for name, value in _pairs(args.order, "--order"):
-        vm = find(conn, "VM", name, _("VM"))
+        vm = find(conn, "VM", name, lambda v: v.is_real_vm, _("VM"))
         s = settings[vm.ref]
         settings[vm.ref] = VmHaSettings(s.priority, _number(value, "--order"), s.start_delay)
     for name, value in _pairs(args.delay, "--delay"):
-        vm = find(conn, "VM", name, _("VM"))
+        vm = find(conn, "VM", name, lambda v: v.is_real_vm, _("VM"))
         s = settings[vm.ref]
         settings[vm.ref] = VmHaSettings(s.priority, s.order, _number(value, "--delay"))
     return settings
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         pool = pool_of(conn)
         if pool.ha_enabled:
             raise CommandError(_("HA is already enabled on this pool."))
-        sr = find(conn, "SR", args.sr, _("SR"))
+        sr = find(conn, "SR", args.sr, what=_("SR"))
         settings = await settings_from(conn, args)
         most = await ha.max_failures(conn, settings)
         ntol = most if args.failures is None else args.failures

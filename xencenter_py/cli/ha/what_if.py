@@ -7,7 +7,7 @@ import argparse
 from typing import Any
 
 from xencenter_py.cli.common import CommandError, add_connection_arguments, run_with_connection
-from xencenter_py.cli.ha.common import find
+from xencenter_py.cli.lookup import find
 from xencenter_py.i18n import gettext as _
 from xencenter_py.model.actions import ha
 from xencenter_py.model.actions.base import ActionError
@@ -46,7 +46,7 @@ def describe(conn: Any, result: ha.WhatIf) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     async def work(conn: Any) -> None:
-        hosts = [find(conn, "host", key, _("server")).ref for key in args.fail]
+        hosts = [find(conn, "host", key, what=_("server")).ref for key in args.fail]
         try:
             result = await ha.what_if(conn, hosts)
         except ActionError as exc:
