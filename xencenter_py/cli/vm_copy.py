@@ -7,8 +7,8 @@ import argparse
 from typing import Any
 
 from xencenter_py.cli.common import CommandError, add_connection_arguments, run_with_connection
-from xencenter_py.cli.lookup import find
-from xencenter_py.cli.vm_lookup import progress_printer, refusals
+from xencenter_py.cli.lookup import find, reported
+from xencenter_py.cli.vm_lookup import progress_printer
 from xencenter_py.i18n import gettext as _
 
 
@@ -27,11 +27,11 @@ async def _copy(conn: Any, args: argparse.Namespace) -> None:
     vm = find(conn, "VM", args.vm, lambda v: (v.is_real_vm or v.is_template) and not v.is_control_domain)
     if args.sr:
         sr = find(conn, "SR", args.sr, can_hold_disks)
-        ref = await refusals(copy_vm(conn, vm.ref, args.name, fast=False, sr=sr.ref, progress=progress_printer(True)))
+        ref = await reported(copy_vm(conn, vm.ref, args.name, fast=False, sr=sr.ref, progress=progress_printer(True)))
     else:
         if not can_fast_clone(vm):
             raise CommandError(_("The storage of this VM's disks cannot make fast clones; give --sr for a full copy"))
-        ref = await refusals(copy_vm(conn, vm.ref, args.name))
+        ref = await reported(copy_vm(conn, vm.ref, args.name))
     print(await conn.call("VM.get_uuid", ref))
 
 

@@ -7,8 +7,7 @@ import argparse
 from typing import Any
 
 from xencenter_py.cli.common import add_connection_arguments, run_with_connection
-from xencenter_py.cli.lookup import find
-from xencenter_py.cli.vm_lookup import refusals
+from xencenter_py.cli.lookup import find, reported
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,7 +30,7 @@ async def _delete(conn: Any, args: argparse.Namespace) -> None:
         )
         for vm in vms
     ]
-    await refusals(delete_vms(conn, deletions))
+    await reported(delete_vms(conn, deletions))
 
 
 def run(args: argparse.Namespace) -> int:

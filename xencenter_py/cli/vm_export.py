@@ -6,8 +6,7 @@ import argparse
 from typing import Any
 
 from xencenter_py.cli.common import add_connection_arguments, run_with_connection
-from xencenter_py.cli.lookup import find
-from xencenter_py.cli.vm_lookup import refusals
+from xencenter_py.cli.lookup import find, reported
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +19,7 @@ async def _export(conn: Any, args: argparse.Namespace) -> None:
     from xencenter_py.model.actions.vm_lifecycle import export_vm
 
     vm = find(conn, "VM", args.vm, lambda v: not v.is_control_domain)
-    await refusals(export_vm(conn, vm.ref, args.file))
+    await reported(export_vm(conn, vm.ref, args.file))
 
 
 def run(args: argparse.Namespace) -> int:

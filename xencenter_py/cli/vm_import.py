@@ -6,8 +6,7 @@ import argparse
 from typing import Any
 
 from xencenter_py.cli.common import CommandError, add_connection_arguments, run_with_connection
-from xencenter_py.cli.lookup import find
-from xencenter_py.cli.vm_lookup import refusals
+from xencenter_py.cli.lookup import find, reported
 from xencenter_py.i18n import gettext as _
 
 
@@ -27,7 +26,7 @@ async def _import(conn: Any, args: argparse.Namespace) -> None:
     if sr is None:
         raise CommandError(_("The pool has no default SR; give --sr"))
     home = find(conn, "host", args.home).ref if args.home else NULL_REF
-    for ref in await refusals(import_vm(conn, args.file, sr.ref, home=home)):
+    for ref in await reported(import_vm(conn, args.file, sr.ref, home=home)):
         print(await conn.call("VM.get_uuid", ref))
 
 

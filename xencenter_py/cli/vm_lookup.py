@@ -1,22 +1,9 @@
-"""What the ``vm`` lifecycle verbs share: an action's refusal as the one-line error every verb
-prints, and step descriptions as progress (objects are found with ``cli.lookup.find``)."""
+"""What the ``vm`` lifecycle verbs share: step descriptions as progress (objects are found,
+and refusals reported, with ``cli.lookup``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from xencenter_py.cli.common import CommandError
-
-
-async def refusals(work: Awaitable[Any]) -> Any:
-    """Await ``work``; an action's refusal becomes a :class:`CommandError`."""
-    from xencenter_py.model.actions.base import ActionError
-
-    try:
-        return await work
-    except ActionError as exc:
-        raise CommandError(str(exc)) from None
+from collections.abc import Callable
 
 
 def progress_printer(quiet: bool) -> Callable[[float, str], None]:

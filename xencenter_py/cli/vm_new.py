@@ -8,8 +8,8 @@ import argparse
 from typing import Any
 
 from xencenter_py.cli.common import add_connection_arguments, run_with_connection
-from xencenter_py.cli.lookup import find
-from xencenter_py.cli.vm_lookup import progress_printer, refusals
+from xencenter_py.cli.lookup import find, reported
+from xencenter_py.cli.vm_lookup import progress_printer
 
 MiB = 1024**2
 
@@ -69,7 +69,7 @@ async def _new(conn: Any, args: argparse.Namespace) -> None:
         networks=networks,
         start=args.start,
     )
-    ref = await refusals(create_vm(conn, spec, progress_printer(args.quiet)))
+    ref = await reported(create_vm(conn, spec, progress_printer(args.quiet)))
     uuid = await conn.call("VM.get_uuid", ref)
     print(uuid)
 
