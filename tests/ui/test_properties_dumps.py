@@ -24,7 +24,7 @@ def load(path: Any) -> Connection:
 
 
 @pytest.mark.parametrize("dump", DUMPS, ids=[p.name for p in DUMPS])
-def test_every_page_opens_and_sends_nothing_untouched(qtbot: Any, dump: Any) -> None:
+def test_every_page_opens_and_sends_nothing_untouched(qtbot: Any, aloop: Any, dump: Any) -> None:
     conn = load(dump)
     history = OperationHistory()
     checked = 0
