@@ -60,8 +60,20 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
 def test_wheel_carries_what_an_installed_console_needs(wheel: zipfile.ZipFile) -> None:
     names = set(wheel.namelist())
     assert "xencenter_py/py.typed" in names
+    assert "xencenter_py/locale/ja/LC_MESSAGES/xencenter_py.po" in names
     assert "xencenter_py/ui/resources/xencenter-py.svg" in names
     data = {n.split(".data/data/", 1)[1] for n in names if ".data/data/" in n}
     assert "share/applications/xencenter-py.desktop" in data
     assert "share/icons/hicolor/scalable/apps/xencenter-py.svg" in data
     assert any(n.endswith("licenses/LICENSE") or n.endswith("/LICENSE") for n in names)
+
+
+def test_catalog_is_found_as_package_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wherever the package is installed (``pip install --user`` included), Japanese is found
+    next to the code, not under ``sys.prefix``."""
+    from xencenter_py.i18n import catalog
+
+    monkeypatch.delenv("XENCENTER_PY_TRANSLATIONS", raising=False)
+    found = catalog.po_path("ja")
+    assert found is not None and found.is_relative_to(ROOT / "xencenter_py" / "locale")
+    assert catalog.load_translations("ja").gettext("Shut down") == "シャットダウン"

@@ -84,7 +84,8 @@ def _store(path: Path, data: bytes, check: bool) -> bool:
 
 
 def _po_path(language: str) -> Path:
-    return TRANSLATIONS / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    """The catalogs are package data (``translations/<lang>`` links to them for translators)."""
+    return PACKAGE / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def updated_po(template: Catalog, language: str) -> Catalog:

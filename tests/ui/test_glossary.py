@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 GLOSSARY = ROOT / "translations" / "glossary-ja.tsv"
-PO = ROOT / "translations" / "ja" / "LC_MESSAGES" / "xencenter_py.po"
+PO = ROOT / "xencenter_py" / "locale" / "ja" / "LC_MESSAGES" / "xencenter_py.po"
 
 # Where our msgstr deliberately differs from the glossary's entry for the same English text.
 GLOSSARY_EXCEPTIONS: dict[str, tuple[str, str]] = {

@@ -1,11 +1,9 @@
 """Find a language's ``.po`` source and compile it in memory with babel.
 
-Where catalogs are looked up, first match wins:
-
-1. ``$XENCENTER_PY_TRANSLATIONS`` (a directory laid out like ``translations/``);
-2. ``translations/`` next to the package in a source checkout or editable install;
-3. ``<sys.prefix>/share/xencenter-py/translations`` where a wheel installs them
-   (``[tool.setuptools.data-files]`` in pyproject.toml).
+The catalogs ship inside the package (``xencenter_py/locale/<lang>/LC_MESSAGES``) and are
+found through :mod:`importlib.resources`, so any installation (a wheel, ``pip install
+--user``, an editable checkout) finds them. ``$XENCENTER_PY_TRANSLATIONS`` (a directory laid
+out the same way) is looked at first, for translators trying a catalog.
 
 Only the ``.po`` text is kept in git; compiling it takes a few milliseconds at start-up.
 """
@@ -14,7 +12,7 @@ from __future__ import annotations
 
 import io
 import os
-import sys
+from importlib import resources
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -25,12 +23,11 @@ DOMAIN = "xencenter_py"
 
 
 def translation_dirs() -> list[Path]:
-    """Candidate ``translations/`` directories, most specific first."""
+    """Candidate catalog directories, most specific first."""
     dirs: list[Path] = []
     if env := os.environ.get("XENCENTER_PY_TRANSLATIONS"):
         dirs.append(Path(env))
-    dirs.append(Path(__file__).resolve().parents[2] / "translations")
-    dirs.append(Path(sys.prefix) / "share" / "xencenter-py" / "translations")
+    dirs.append(Path(str(resources.files("xencenter_py") / "locale")))
     return dirs
 
 

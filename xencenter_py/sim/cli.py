@@ -91,6 +91,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--speed", type=float, default=1.0, metavar="FACTOR", help="run operations FACTOR times faster (default 1)"
     )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="close a connection that sends no complete request for this long, and refuse a request body "
+        "that takes longer (default 30)",
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let web pages from ORIGIN (e.g. http://localhost:3000) call the API from a browser; repeatable. "
+        "Browser requests from any other origin are refused",
+    )
 
 
 def parse_users(specs: list[str], root_password: str) -> dict[str, tuple[str, str]]:
@@ -163,8 +179,19 @@ async def _main(args: argparse.Namespace) -> int:
     from xencenter_py.sim.simulator import Simulator
     from xencenter_py.sim.store import Store
 
+    # First of all: a SIGTERM at any moment from here on ends the simulator cleanly (final
+    # save, --dump-db, no temporary key left behind), even right after "listening on".
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
     if args.speed <= 0:
         raise UsageError("--speed must be positive")
+    if args.request_timeout <= 0:
+        raise UsageError("--request-timeout must be positive")
+    if args.port is not None and not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: a TCP port is a number from 0 to 65535 (0 = any free port)")
     if args.pool_size:
         parse_pool_size(args.pool_size)
     password = args.password
@@ -187,13 +214,15 @@ async def _main(args: argparse.Namespace) -> int:
         if args.state:
             try:
                 persistence = Persistence(args.state, store)
+                if persistence.has_state():
+                    persistence.load()  # the saved pool wins over any seed
+                else:
+                    populate(store, args)
+                    persistence.save_all()
             except StateError as e:
-                raise UsageError(str(e)) from None
-            if persistence.has_state():
-                persistence.load()  # the saved pool wins over any seed
-            else:
-                populate(store, args)
-                persistence.save_all()
+                if persistence is not None:
+                    persistence.close()
+                raise UsageError(f"--state: {e}") from None
         else:
             populate(store, args)
     finally:
@@ -223,43 +252,48 @@ async def _main(args: argparse.Namespace) -> int:
     ssl_context = None
     fingerprint = ""
     tmp: tempfile.TemporaryDirectory[str] | None = None
-    if args.tls:
-        from xencenter_py.sim.tls import server_context
-
-        if args.state:
-            ssl_context, fingerprint = server_context(args.state.resolve().parent, args.state.name)
-        else:
-            tmp = tempfile.TemporaryDirectory(prefix="xencenter-sim-tls-")
-            ssl_context, fingerprint = server_context(Path(tmp.name))
-    port = args.port if args.port is not None else (DEFAULT_TLS_PORT if args.tls else DEFAULT_PORT)
-    supporters = tuple(address for address in sim.endpoints if address != args.listen)
+    runner = None
     await sim.start()
     try:
-        runner, bound = await serve(sim, args.listen, port, ssl_context, member_addresses=supporters)
-    except OSError as e:
-        raise UsageError(f"cannot listen on {args.listen}:{port}: {e.strerror or e}") from None
-    scheme = "https" if args.tls else "http"
-    sim.url = f"{scheme}://{_url_host(args.listen)}:{bound}"
-    print(f"listening on {scheme}://{_url_host(args.listen)}:{bound}", flush=True)
-    if fingerprint:
-        print(f"fingerprint sha256 {fingerprint}", flush=True)
-    for address in supporters:
-        name = store.get("host", sim.endpoints[address])["name_label"]
-        print(f"member {name} on {scheme}://{address}:{bound}", flush=True)
+        if args.tls:
+            from xencenter_py.sim.tls import server_context
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    watch = asyncio.ensure_future(_stop_at_eof(stop)) if args.stop_with_stdin else None
-    try:
+            if args.state:
+                ssl_context, fingerprint = server_context(args.state.resolve().parent, args.state.name)
+            else:
+                tmp = tempfile.TemporaryDirectory(prefix="xencenter-sim-tls-")
+                ssl_context, fingerprint = server_context(Path(tmp.name))
+        port = args.port if args.port is not None else (DEFAULT_TLS_PORT if args.tls else DEFAULT_PORT)
+        supporters = tuple(address for address in sim.endpoints if address != args.listen)
+        try:
+            runner, bound = await serve(
+                sim,
+                args.listen,
+                port,
+                ssl_context,
+                member_addresses=supporters,
+                origins=frozenset(args.allow_origin),
+                request_timeout=args.request_timeout,
+            )
+        except OSError as e:
+            raise UsageError(f"cannot listen on {args.listen}:{port}: {e.strerror or e}") from None
+        scheme = "https" if args.tls else "http"
+        sim.url = f"{scheme}://{_url_host(args.listen)}:{bound}"
+        print(f"listening on {scheme}://{_url_host(args.listen)}:{bound}", flush=True)
+        if fingerprint:
+            print(f"fingerprint sha256 {fingerprint}", flush=True)
+        for address in supporters:
+            name = store.get("host", sim.endpoints[address])["name_label"]
+            print(f"member {name} on {scheme}://{address}:{bound}", flush=True)
+        watch = asyncio.ensure_future(_stop_at_eof(stop)) if args.stop_with_stdin else None
         await stop.wait()
-    finally:
         if watch is not None:
             watch.cancel()
-        await runner.cleanup()
+    finally:
+        if runner is not None:
+            await runner.cleanup()
         await sim.stop()
-        if args.dump_db:
+        if args.dump_db and runner is not None:
             from xencenter_py.sim import xmldb
 
             xmldb.dump(store, args.dump_db)
@@ -270,8 +304,23 @@ async def _main(args: argparse.Namespace) -> int:
     return 0
 
 
+def _raise_file_limit() -> None:
+    """Allow as many open connections as the system lets this process have: idle clients
+    are timed out, but until then each holds a descriptor."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = hard if hard != resource.RLIM_INFINITY else 65536
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, 65536), hard))
+    except (ImportError, ValueError, OSError):
+        pass  # not on this platform, or not allowed: keep the default
+
+
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _raise_file_limit()
     try:
         return asyncio.run(_main(args))
     except UsageError as e:

@@ -292,7 +292,10 @@ def parse_call(body: bytes) -> tuple[str, list[Any]]:
             v = p.find("value")
             if v is None:
                 raise XmlRpcParseError("Xmlrpc.Parse_error(param without value)")
-            params.append(decode_value(v))
+            try:
+                params.append(decode_value(v))
+            except RecursionError:
+                raise XmlRpcParseError("Xmlrpc.Parse_error(nested too deeply)") from None
     return (name_el.text or "").strip(), params
 
 

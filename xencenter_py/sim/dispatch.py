@@ -143,28 +143,45 @@ def fill_arguments(m: Message, wire_name: str, params: list[Any]) -> list[Any]:
 
 
 # ------------------------------------------------------------------ text that can be stored
-def encodable(value: Any) -> bool:
-    """Whether every string in a wire value (keys included) can be written as UTF-8. JSON
-    can carry a lone UTF-16 surrogate (``"\\ud800"``) that no answer, log or state file
-    could hold: such a value must never get past the protocol boundary."""
-    if isinstance(value, str):
-        if value.isascii():
-            return True
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
+MAX_NESTING = 32
+"""Deepest nesting of lists and structs accepted in a parameter (XAPI's types nest a few levels)."""
+
+
+def _text_ok(text: str) -> bool:
+    if text.isascii():
         return True
-    if isinstance(value, list):
-        return all(encodable(v) for v in value)
-    if isinstance(value, dict):
-        return all(encodable(k) and encodable(v) for k, v in value.items())
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def encodable(value: Any) -> bool:
+    """Whether every string in a wire value (keys included) can be written as UTF-8, and it
+    nests no deeper than :data:`MAX_NESTING`. JSON can carry a lone UTF-16 surrogate
+    (``"\\ud800"``) that no answer, log or state file could hold: such a value must never
+    get past the protocol boundary. Iterative, so no nesting can exhaust the stack."""
+    stack = [(value, 0)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, str):
+            if not _text_ok(v):
+                return False
+        elif isinstance(v, (list, dict)):
+            if depth >= MAX_NESTING:
+                return False
+            if isinstance(v, dict):
+                stack.extend((k, depth + 1) for k in v)
+                stack.extend((x, depth + 1) for x in v.values())
+            else:
+                stack.extend((x, depth + 1) for x in v)
     return True
 
 
 def check_encodable(m: Message, params: list[Any]) -> None:
     """``FIELD_TYPE_ERROR [param]`` (xapi's type error) for the first parameter holding text
-    that is not valid Unicode."""
+    that is not valid Unicode, or nested absurdly deep."""
     for value, (name, _) in zip(params, m.params, strict=False):
         if not encodable(value):
             raise XapiError("FIELD_TYPE_ERROR", name)

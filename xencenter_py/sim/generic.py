@@ -4,7 +4,8 @@
 ``get_by_uuid``, ``get_by_name_label``, ``get_<field>``, ``set_<field>``,
 ``add_to_<map>``/``remove_from_<map>``, ``add_<set>``/``remove_<set>``, ``create`` and
 ``destroy`` (protocol notes §3.2). Database classes live in the store; the few wire-only
-classes with records (``session``, ``role``) are tables the simulator keeps itself.
+classes with records (``session``, ``role``, ``secret``, ``user``) are tables the simulator
+keeps itself (no events, not in the state file: secrets are never broadcast or saved).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from xencenter_py.datamodel import ClassDef, Message, format_datetime, load
 from xencenter_py.sim.dispatch import Handler
 from xencenter_py.sim.errors import XapiError
 from xencenter_py.sim.operations import Call
+from xencenter_py.sim.store import new_ref, new_uuid
 from xencenter_py.sim.xmldb import format_float
 
 
@@ -118,7 +120,14 @@ def _create(m: Message, c: ClassDef) -> Handler | None:
 
     async def create(call: Call, args: dict[str, Any]) -> str:
         fields = {k: v for k, v in args.items() if k in settable}
-        return call.store.add(c.name, fields)
+        if c.name in call.store.tables:
+            return call.store.add(c.name, fields)
+        rec = {**call.store.dm.default_record(c.name), **fields}
+        if "uuid" in rec:
+            rec["uuid"] = new_uuid()
+        ref = new_ref()
+        table(call, c.name)[ref] = rec
+        return ref
 
     return create
 
@@ -129,7 +138,10 @@ def _destroy(m: Message, c: ClassDef) -> Handler | None:
 
     async def destroy(call: Call, ref: str) -> str:
         record(call, c.name, ref)
-        call.store.delete(c.name, ref)
+        if c.name in call.store.tables:
+            call.store.delete(c.name, ref)
+        else:
+            del table(call, c.name)[ref]
         return ""
 
     return destroy

@@ -7,6 +7,13 @@ the WAL before the client hears of it. With ``synchronous=NORMAL`` in WAL mode a
 survives the process being killed (``kill -9``); only a power cut could lose the last
 commits. Not persisted, as in xapi: sessions (clients log in again after a restart) and
 tasks (their work died with the process). No passwords are stored.
+
+Objects an operation is still building (:attr:`Store.pending`) are listed in ``pending``
+in the same transaction; loading drops them, so a multi-object operation is all or
+nothing across a crash. Loading also clears what only a running operation could have set
+(``current_operations``, ``scheduled_to_be_resident_on``), as loading a dump does. Any
+damage (not SQLite, unreadable pages, bad JSON, records of the wrong shape or field types)
+is one :class:`StateError` naming what is wrong, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,11 +21,15 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 import json
+import os
 import sqlite3
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from xencenter_py.datamodel import Type
+from xencenter_py.sim.dispatch import encodable
 from xencenter_py.sim.store import Store
 
 SCHEMA_VERSION = "1"
@@ -27,6 +38,39 @@ TRANSIENT_CLASSES = frozenset({"task"})
 
 class StateError(Exception):
     """The state file cannot be used (not ours, newer schema, corrupt)."""
+
+
+def _text(v: Any) -> bool:
+    return type(v) is str and (v.isascii() or encodable(v))
+
+
+@cache
+def _checker(t: Type) -> Callable[[Any], bool]:
+    """Whether a loaded value has the shape of datamodel type ``t``."""
+    k = t.kind
+    if k in ("string", "ref", "enum"):
+        return _text
+    if k == "int":
+        return lambda v: type(v) is int
+    if k == "float":
+        return lambda v: type(v) is float or type(v) is int
+    if k == "bool":
+        return lambda v: type(v) is bool
+    if k == "datetime":
+        return lambda v: isinstance(v, _dt.datetime)
+    if k == "set":
+        item = _checker(t.of) if t.of else _text
+        return lambda v: type(v) is list and all(map(item, v))
+    if k == "map":
+        key = _checker(t.key) if t.key else _text
+        value = _checker(t.of) if t.of else _text
+        return lambda v: type(v) is dict and all(key(a) and value(b) for a, b in v.items())
+    if k == "option":
+        inner = _checker(t.of) if t.of else _text
+        return lambda v: v is None or inner(v)
+    if k == "record":
+        return lambda v: type(v) is dict
+    return lambda v: True
 
 
 def _pack(v: Any) -> Any:
@@ -88,21 +132,63 @@ class Persistence:
         self.path = path
         self.store = store
         self._tagged: dict[str, list[str]] = {}  # class -> fields stored with type tags
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._check_writable(path)
+        existed = path.exists()
         try:
             self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as e:
+            raise StateError(f"{path}: cannot open the state file: {e}") from None
+        try:
+            tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if existed and not {"objects", "meta"} <= tables:
+                raise StateError(f"{path} is not a simulator state file (it has no objects and meta tables)")
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(
                 "CREATE TABLE IF NOT EXISTS objects (ref TEXT PRIMARY KEY, cls TEXT NOT NULL,"
                 " created INTEGER NOT NULL, modified INTEGER NOT NULL, data TEXT NOT NULL);"
                 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                "CREATE TABLE IF NOT EXISTS pending (ref TEXT PRIMARY KEY);"
             )
             version = self._meta("schema")
+            has_objects = self.db.execute("SELECT 1 FROM objects LIMIT 1").fetchone() is not None
+            has_generation = self._meta("generation") is not None
         except sqlite3.DatabaseError as e:
-            raise StateError(f"{path} is not a simulator state file: {e}") from None
+            self.db.close()
+            raise StateError(f"{path} is not a simulator state file, or it is damaged ({e})") from None
+        except StateError:
+            self.db.close()
+            raise
         if version is not None and version != SCHEMA_VERSION:
+            self.db.close()
             raise StateError(f"{path} has state schema {version}; this simulator reads {SCHEMA_VERSION}")
+        if has_objects != has_generation:
+            # Both are written in the first save's transaction: one without the other is damage
+            # (no objects and no generation is a first start that never finished: seed again).
+            self.db.close()
+            missing = "generation" if has_objects else "objects"
+            raise StateError(f"{path} is damaged: it has no {missing}")
+
+    @staticmethod
+    def _check_writable(path: Path) -> None:
+        """A clear message for a state file that could never be written (before SQLite's
+        vaguer one), and for an empty file, which is never taken for a fresh start."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise StateError(f"{path}: {path.parent} is not a directory") from None
+        except OSError as e:
+            raise StateError(f"{path}: cannot create the directory for the state file ({e.strerror or e})") from None
+        if path.is_dir():
+            raise StateError(f"{path} is a directory, not a state file")
+        if path.exists():
+            if not os.access(path, os.R_OK | os.W_OK):
+                raise StateError(f"{path}: cannot read and write the state file (permission denied)")
+            wal = path.with_name(path.name + "-wal")
+            if path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size > 0):
+                raise StateError(f"{path} is empty (0 bytes), not a simulator state: remove it to start from a seed")
+        elif not os.access(path.parent, os.W_OK | os.X_OK):
+            raise StateError(f"{path}: cannot create the state file in {path.parent} (permission denied)")
 
     def _tagged_fields(self, cls: str) -> list[str]:
         tagged = self._tagged.get(cls)
@@ -116,46 +202,82 @@ class Persistence:
         return None if row is None else str(row[0])
 
     def has_state(self) -> bool:
-        return self._meta("generation") is not None
+        try:
+            return self._meta("generation") is not None
+        except sqlite3.DatabaseError as e:
+            raise StateError(f"{self.path} is damaged ({e})") from None
 
     def load(self) -> int:
-        """Put every persisted object back into the (empty) store; return the count."""
+        """Put every persisted object back into the (empty) store; return the count.
+        Raises :class:`StateError` for any damage."""
         # Millions of new objects and no garbage: cyclic GC passes would only slow this.
         enabled = gc.isenabled()
         gc.disable()
         try:
-            return self._load()
+            count = self._load()
+        except sqlite3.DatabaseError as e:
+            raise StateError(f"{self.path} is damaged ({e})") from None
         finally:
             if enabled:
                 gc.enable()
+        from xencenter_py.sim.behaviours.runtime import clear_stale_operations
+
+        clear_stale_operations(self.store)
+        return count
 
     def _load(self) -> int:
         store = self.store
         count = 0
-        dates = {
-            name: [f.name for f in c.fields.values() if f.type.kind == "datetime"]
-            for name, c in store.dm.classes.items()
-        }
+        text = self._meta("generation") or "0"
+        if not text.isdigit():
+            raise StateError(f"{self.path} is damaged: the generation {text[:40]!r} is not a number")
+        generation = int(text)
+        unfinished = {row[0] for row in self.db.execute("SELECT ref FROM pending")}
         rows = self.db.execute("SELECT ref, cls, created, modified, data FROM objects")
         for ref, cls, created, modified, data in rows:
             if cls not in store.tables:
                 continue  # a class this datamodel no longer has
-            rec = json.loads(data)
-            for name in self._tagged_fields(cls):
-                if name in rec:
-                    rec[name] = _unpack(rec[name])
-            for name in dates[cls]:
-                if type(rec.get(name)) is str:
-                    rec[name] = _dt.datetime.fromisoformat(rec[name])
-            fields = store.dm.classes[cls].fields
-            if rec.keys() != fields.keys():  # written by an older datamodel
-                full = store.dm.default_record(cls)
-                full.update((k, v) for k, v in rec.items() if k in full)
-                rec = full
+            if ref in unfinished:
+                continue  # built by an operation the process did not live to finish
+            try:
+                rec = self._record(cls, data)
+                if type(created) is not int or type(modified) is not int or type(ref) is not str:
+                    raise ValueError("its generations are not numbers")
+            except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as e:
+                raise StateError(f"{self.path} is damaged: {cls} {str(ref)[:60]}: {e}") from None
             store.restore(cls, ref, rec, created, modified)
             count += 1
-        store.finish_restore(int(self._meta("generation") or 0))
+        store.finish_restore(generation)
+        if unfinished:
+            store.rebuild_relations()
+            for table in store.tables.values():
+                store.dirty.update(table)
+            store.dirty.update(unfinished)
+            store.pending_changed = True
         return count
+
+    def _record(self, cls: str, data: Any) -> dict[str, Any]:
+        """One stored record, decoded and checked field by field against the datamodel."""
+        rec = json.loads(data)
+        if type(rec) is not dict:
+            raise ValueError(f"the record is a JSON {type(rec).__name__}, not an object")
+        for name in self._tagged_fields(cls):
+            if name in rec:
+                rec[name] = _unpack(rec[name])
+        fields = self.store.dm.classes[cls].fields
+        for name, value in rec.items():
+            f = fields.get(name)
+            if f is None:
+                continue
+            if f.type.kind == "datetime" and type(value) is str:
+                rec[name] = value = _dt.datetime.fromisoformat(value)
+            if not _checker(f.type)(value):
+                raise ValueError(f"field {name} is not a {f.type}")
+        if rec.keys() != fields.keys():  # written by an older datamodel
+            full = self.store.dm.default_record(cls)
+            full.update((k, v) for k, v in rec.items() if k in full)
+            rec = full
+        return rec
 
     def save_all(self) -> None:
         """Write the whole store (first start, or after seeding/importing)."""
@@ -186,6 +308,10 @@ class Persistence:
                     rec = {**rec, **{n: _pack(rec[n]) for n in tagged if n in rec}}
                 data = _dumps(rec)
                 rows.append((ref, cls, store.created_generation(ref), store.modified_generation(ref), data))
+        pending = None
+        if store.pending_changed:
+            store.pending_changed = False
+            pending = [(ref,) for ref in store.pending if store.class_of(ref) not in TRANSIENT_CLASSES]
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -193,6 +319,9 @@ class Persistence:
                 db.executemany("DELETE FROM objects WHERE ref=?", gone)
             if rows:
                 db.executemany("INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?)", rows)
+            if pending is not None:
+                db.execute("DELETE FROM pending")
+                db.executemany("INSERT INTO pending VALUES (?)", pending)
             db.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?,?)",
                 (("generation", str(store.generation)), ("schema", SCHEMA_VERSION)),
@@ -201,6 +330,7 @@ class Persistence:
         except BaseException:
             db.execute("ROLLBACK")
             store.dirty |= dirty  # try again at the next flush
+            store.pending_changed = store.pending_changed or pending is not None
             raise
 
     def close(self) -> None:

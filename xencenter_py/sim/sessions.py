@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import hmac
+import logging
 import uuid as _uuid
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,11 +26,16 @@ from xencenter_py.sim.operations import Call
 if TYPE_CHECKING:
     from xencenter_py.sim.simulator import Simulator
 
+log = logging.getLogger(__name__)
+
 ROOT = "root"
 SESSIONS_PER_ORIGINATOR = 500
+"""Sessions kept per originator and per user (the oldest go first), as xapi."""
 IDLE_TIMEOUT = 24 * 3600.0
 FAILED_LOGIN_DELAY = 0.5
-"""Seconds before a wrong password is answered (xapi waits ~5 s; this keeps tests quick)."""
+"""Seconds before a wrong password is answered (xapi waits ~5 s; this keeps tests quick).
+Password checks for one user name run one at a time, so parallel guessing gains nothing:
+at most one guess per user per delay, however many connections try."""
 
 _NAMESPACE = _uuid.UUID("5b1d2c1e-7a2f-4d43-9b8e-6f0c3b8f5a10")
 
@@ -64,6 +70,8 @@ class SessionInfo:
     """The member a ``slave_local_login`` session belongs to ("" for a pool session)."""
     sid: str = ""
     """The subject identifier the session was given to ("" for root)."""
+    polls: int = 0
+    """``event.from``/``event.next`` calls of the session waiting now."""
 
 
 @cache
@@ -118,6 +126,7 @@ class Sessions:
         self.users = users
         self.records: dict[str, dict[str, Any]] = {}
         self.info: dict[str, SessionInfo] = {}
+        self._checking: dict[str, asyncio.Lock] = {}  # user name -> its password checks
 
     # ------------------------------------------------------------------ lookups
     def check(self, ref: Any) -> SessionInfo:
@@ -183,20 +192,37 @@ class Sessions:
             last_active=asyncio.get_running_loop().time(),
             sid=user.subject_identifier,
         )
-        self._evict(originator, user.name)
+        self._evict(originator, user.name, ref)
         return ref
 
-    def _evict(self, originator: str, user: str) -> None:
-        """Keep at most 500 sessions per originator and per user (oldest go first)."""
+    def _evict(self, originator: str, user: str, new: str) -> None:
+        """Keep at most 500 sessions per originator and per user: the oldest go first, but
+        never one a long poll is using while an idle one can go instead (and that is logged)."""
         for key, value in (("originator", originator), ("user", user)):
-            same = [i for i in self.info.values() if getattr(i, key) == value]
-            for old in same[: max(0, len(same) - SESSIONS_PER_ORIGINATOR)]:
+            same = [i for i in self.info.values() if getattr(i, key) == value and i.ref != new]
+            excess = len(same) + 1 - SESSIONS_PER_ORIGINATOR
+            if excess <= 0:
+                continue
+            idle = [i for i in same if not i.polls]
+            chosen = idle[:excess]
+            busy = [i for i in same if i.polls][: excess - len(chosen)]
+            for old in busy:
+                log.warning(
+                    "%s %s has more than %d sessions: ending session %s of %s although a long poll is using it",
+                    key,
+                    value,
+                    SESSIONS_PER_ORIGINATOR,
+                    old.ref,
+                    old.user,
+                )
+            for old in (*chosen, *busy):
                 self.destroy(old.ref)
 
     def destroy(self, ref: str) -> None:
         info = self.info.pop(ref, None)
         self.records.pop(ref, None)
         if info is not None:
+            self.sim.tasks.forget_session(ref)  # tasks belong to their session
             self.sim.events.wake()  # blocked event.from/next calls of the session fail now
 
     def expire_idle(self, now: float) -> None:
@@ -209,12 +235,16 @@ class Sessions:
         from xencenter_py.sim.behaviours import directory
 
         user = self.users.get(uname)
-        if user is not None and hmac.compare_digest(user.password.encode(), pwd.encode()):
-            return self.create(self._current_role(user), originator)
-        found = directory.authenticate(self.sim, uname, pwd)
-        if found is None:
-            await asyncio.sleep(FAILED_LOGIN_DELAY)
-            raise XapiError("SESSION_AUTHENTICATION_FAILED", uname, "Authentication failure")
+        # One check at a time per user name (unknown names, domain ones included, share one
+        # queue, so guessing names cannot grow this table): parallel guessing gains nothing.
+        lock = self._checking.setdefault(uname if user is not None else "", asyncio.Lock())
+        async with lock:
+            if user is not None and hmac.compare_digest(user.password.encode(), pwd.encode()):
+                return self.create(self._current_role(user), originator)
+            found = directory.authenticate(self.sim, uname, pwd)
+            if found is None:
+                await asyncio.sleep(FAILED_LOGIN_DELAY)
+                raise XapiError("SESSION_AUTHENTICATION_FAILED", uname, "Authentication failure")
         account, role, _subject = found
         return self.create(User(account.qualified, "", role, sid=account.sid), originator)
 

@@ -68,6 +68,8 @@ class Simulator:
         self.extra_tables: dict[str, dict[str, dict[str, Any]]] = {
             "session": self.sessions.records,
             "role": _sessions.role_records(),
+            "secret": {},
+            "user": {},
         }
         self.events = Events(self)
         self.tasks = Tasks(self)
@@ -130,10 +132,11 @@ class Simulator:
     # ------------------------------------------------------------------ persistence
     def commit(self) -> None:
         """Write every pending change to the state file (no-op without ``--state``)."""
-        if not self.store.dirty:
+        if not (self.store.dirty or self.store.pending_changed):
             return
         if self.persistence is None:
             self.store.dirty.clear()  # nothing to write; do not let the set grow forever
+            self.store.pending_changed = False
         else:
             self.persistence.flush()
 
@@ -197,7 +200,9 @@ class Simulator:
         args = decode_arguments(m, params)
         if session:
             args = args[1:]
-            if role not in m.roles:
+            # Messages the datamodel gives no role are xapi's "local root only"
+            # (session.change_password...): the local superuser may call them.
+            if role not in m.roles and not (not m.roles and user == ROOT):
                 raise _sessions.denied(m.wire_name, m.roles)
         handler = self.handler(m)
         if handler is None:
@@ -208,7 +213,15 @@ class Simulator:
             checked = self._checked(handler, has_session=bool(session))
             return self.tasks.start(call, checked, args, m.result, f"Async.{m.wire_name}"), TASK_REF
         self._check_refs(m, args, has_session=bool(session))
-        value = await _invoke(handler, call, args)
+        polling = info is not None and m.wire_name in members.LONG_POLLS
+        if polling:
+            info.polls += 1  # (so session eviction can spare it)
+        try:
+            with self.store.atomic():
+                value = await _invoke(handler, call, args)
+        finally:
+            if polling:
+                info.polls -= 1
         if endpoint is not None:
             if m.wire_name in members.LOCAL_LOGINS:
                 members.make_local(self, str(value), endpoint)
@@ -221,16 +234,20 @@ class Simulator:
     def _checked(self, handler: Handler, *, has_session: bool) -> Handler:
         async def run(call: Call, *args: Any) -> Any:
             self._check_refs(call.message, list(args), has_session=has_session)
-            return await _invoke(handler, call, list(args))
+            with self.store.atomic():
+                return await _invoke(handler, call, list(args))
 
         return run
 
     def _check_refs(self, m: Message, args: list[Any], *, has_session: bool) -> None:
-        """``HANDLE_INVALID [class, ref]`` for a non-null ref argument that does not exist."""
+        """``HANDLE_INVALID [class, ref]`` for a ref argument that does not exist."""
         params = m.params[1:] if has_session else m.params
         tables = self.store.tables
-        for value, (_, t) in zip(args, params, strict=False):
-            if t.kind == "ref" and t.name in tables and value != NULL_REF and value not in tables[t.name]:
+        for i, (value, (_, t)) in enumerate(zip(args, params, strict=False)):
+            # A null ref is fine where an argument is optional, never as the object a
+            # message is about (its first argument, of its own class).
+            missing = t.kind == "ref" and t.name in tables and value not in tables[t.name]
+            if missing and (value != NULL_REF or (i == 0 and t.name == m.cls)):
                 raise XapiError("HANDLE_INVALID", t.name, value)
 
     async def login(self, user: str = ROOT, password: str = "") -> str:

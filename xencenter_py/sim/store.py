@@ -9,8 +9,10 @@ reverse foreign keys, as XAPI's database does, so behaviour code only ever sets 
 
 from __future__ import annotations
 
+import contextlib
 import uuid as _uuid
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +87,19 @@ class Change:
 Listener = Callable[[str, str, str], None]  # (op, cls, ref)
 
 
+class _Group:
+    """The objects one running operation has added so far (see :meth:`Store.atomic`)."""
+
+    __slots__ = ("open", "refs")
+
+    def __init__(self) -> None:
+        self.refs: set[str] = set()
+        self.open = True
+
+
+_GROUP: ContextVar[_Group | None] = ContextVar("sim_store_atomic_group", default=None)
+
+
 def new_uuid() -> str:
     return str(_uuid.uuid4())
 
@@ -115,6 +130,10 @@ class Store:
         self._last_change: dict[str, int] = {}  # ref -> generation, oldest first
         self._tombs: dict[str, tuple[str, int]] = {}  # ref -> (class, created generation)
         self.dirty: set[str] = set()  # refs changed since the last take_dirty()
+        self.pending: set[str] = set()
+        """Refs added by operations still running: durable only together, once the operation
+        ends (a restart in between drops them, so a half-built clone never survives)."""
+        self.pending_changed = False
         self._listeners: list[Listener] = []
         # (set class, set field) per (child class, child field), and the reverse.
         self._reverse: dict[tuple[str, str], tuple[str, str]] = {}
@@ -201,8 +220,32 @@ class Store:
             link = self._reverse.get((cls, name))
             if link and value and value != NULL_REF:
                 self._link(link, value, ref, add=True)
+        group = _GROUP.get()
+        if group is not None and group.open:
+            group.refs.add(ref)
+            self.pending.add(ref)
+            self.pending_changed = True
         self._notify("add", cls, ref)
         return ref
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Make the objects added inside (by this task and the tasks it starts) one unit for
+        the durable state: they stay :attr:`pending` until the block ends. Nested blocks
+        join the outer one."""
+        if _GROUP.get() is not None:
+            yield
+            return
+        group = _Group()
+        token = _GROUP.set(group)
+        try:
+            yield
+        finally:
+            _GROUP.reset(token)
+            group.open = False
+            if group.refs:
+                self.pending -= group.refs
+                self.pending_changed = True
 
     def set(self, cls: str, ref: str, name: str, value: Any) -> None:
         self.update(cls, ref, {name: value})

@@ -5,6 +5,11 @@ then runs in the background and the record ends in success (``result`` holds the
 as an XML-RPC ``<value>`` fragment, whatever protocol the caller used), failure
 (``error_info``) or cancelled. Completed tasks are collected after ~65 minutes, and the
 oldest completed ones first when there are more than 200.
+
+Every task belongs to the session that made it, as in xapi: when the session goes (logout,
+eviction, idle expiry) its tasks go too (a running one once it completes), and one user
+keeps at most :data:`MAX_TASKS_PER_USER` tasks made with ``task.create`` (the oldest go
+first), so no client can fill the pool with tasks every new console must download.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ log = logging.getLogger(__name__)
 
 COMPLETED_LIFETIME = 65 * 60.0
 MAX_COMPLETED = 200
+MAX_TASKS_PER_USER = 1000
+"""``task.create`` tasks one user may keep; beyond it the user's oldest go."""
 
 
 def _now() -> _dt.datetime:
@@ -40,9 +47,13 @@ class Tasks:
         self.sim = sim
         self.running: dict[str, tuple[Call, asyncio.Task[None]]] = {}
         self.destroy_requested: set[str] = set()
+        self.owners: dict[str, str] = {}
+        """Task ref → the session that made it (tasks without a session have no entry)."""
+        self.created: dict[str, dict[str, None]] = {}
+        """User → their ``task.create`` tasks, oldest first."""
 
-    def new_record(self, label: str, description: str = "") -> str:
-        return self.sim.store.add(
+    def new_record(self, label: str, description: str = "", session: str = "") -> str:
+        ref = self.sim.store.add(
             "task",
             {
                 "name_label": label,
@@ -55,10 +66,41 @@ class Tasks:
                 "type": "<none/>",
             },
         )
+        if session:
+            self.owners[ref] = session
+        return ref
+
+    def create(self, call: Call, label: str, description: str) -> str:
+        """``task.create``: a task the caller drives itself, within the user's quota."""
+        ref = self.new_record(label, description, call.session)
+        mine = self.created.setdefault(call.user, {})
+        mine[ref] = None
+        store = self.sim.store
+        while len(mine) > MAX_TASKS_PER_USER:
+            oldest = next(iter(mine))
+            del mine[oldest]
+            if store.exists("task", oldest) and oldest not in self.running:
+                store.delete("task", oldest)
+                self.owners.pop(oldest, None)
+        return ref
+
+    def forget_session(self, session: str) -> None:
+        """The session is gone: so are its tasks (running ones when they complete)."""
+        store = self.sim.store
+        for ref in [r for r, owner in self.owners.items() if owner == session]:
+            if ref in self.running:
+                self.destroy_requested.add(ref)
+                continue
+            del self.owners[ref]
+            if store.exists("task", ref):
+                store.delete("task", ref)
+        for mine in self.created.values():
+            for ref in [r for r in mine if r not in self.owners]:
+                del mine[ref]
 
     def start(self, call: Call, handler: Handler, args: list[Any], result_type: Type, label: str) -> str:
         """Create the task record and run ``handler`` in the background; return the ref."""
-        ref = self.new_record(label)
+        ref = self.new_record(label, session=call.session)
         call.task = ref
         runner = asyncio.get_running_loop().create_task(self._run(ref, call, handler, args, result_type))
         self.running[ref] = (call, runner)
@@ -84,9 +126,11 @@ class Tasks:
             self.running.pop(ref, None)
         store = self.sim.store
         if not store.exists("task", ref):
+            self.owners.pop(ref, None)
             return
         if ref in self.destroy_requested:
             self.destroy_requested.discard(ref)
+            self.owners.pop(ref, None)
             store.delete("task", ref)
             return
         changes.update(progress=1.0, finished=_now(), allowed_operations=[], current_operations={})
@@ -115,6 +159,7 @@ class Tasks:
             current = store.get("task", ref)["current_operations"]
             store.set("task", ref, "current_operations", {**current, f"OpaqueRef:destroy-{ref[10:]}": "destroy"})
         else:
+            self.owners.pop(ref, None)
             store.delete("task", ref)
 
     def collect_garbage(self) -> None:
@@ -128,6 +173,7 @@ class Tasks:
         excess = len(done) - MAX_COMPLETED
         for i, (finished, ref) in enumerate(done):
             if i < excess or finished < cutoff:
+                self.owners.pop(ref, None)
                 store.delete("task", ref)
 
 
@@ -149,4 +195,4 @@ async def destroy(call: Call, ref: str) -> str:
 
 @core("task.create")
 async def create(call: Call, label: str, description: str) -> str:
-    return _tasks(call).new_record(label, description)
+    return _tasks(call).create(call, label, description)

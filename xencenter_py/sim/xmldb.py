@@ -11,7 +11,10 @@ Dumps from newer servers than our datamodel load too: unknown tables and columns
 skipped, enum values we do not know are kept verbatim. Hand-made dumps without a manifest
 (XenCenter's test fixtures) are accepted, and a missing pool row is made. Everything is
 parsed and checked before the store is touched, so a damaged file leaves the store as it
-was and raises :class:`DatabaseError` naming the table, row and column.
+was and raises :class:`DatabaseError` naming the table, row and column. Damage to a field
+the simulator works out itself (allowed and current operations, the one-to-many sets, what
+waking the pool resets) never refuses a file, as XenCenter loads such databases too: the
+field is repaired, with a warning naming table, row and column.
 
 :func:`dump` writes the store in the same format; loading that file gives back the same
 refs, uuids and field values.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import gzip
+import logging
 import math
 import os
 import re
@@ -40,8 +44,22 @@ SCHEMA = (5, 780)
 _NOT_WRITTEN = frozenset({"session", "task", "event", "data_source", "auth", "user", "secret", "role"})
 
 
+log = logging.getLogger(__name__)
+
+
 class DatabaseError(Exception):
     """The file is not a XAPI database, or is damaged; the message says what is wrong."""
+
+
+DERIVED_FIELDS = frozenset({"allowed_operations", "current_operations"})
+"""Fields of every class that the simulator recomputes, so damage to them is repaired."""
+
+DERIVED_BY_CLASS: dict[str, frozenset[str]] = {
+    "PBD": frozenset({"currently_attached"}),
+    "host_metrics": frozenset({"live", "memory_free"}),
+    "VM": frozenset({"scheduled_to_be_resident_on"}),
+}
+"""Fields of one class that loading recomputes (see :func:`wake_up`)."""
 
 
 # Datamodel namespaces that the database joins to the field name with "__".
@@ -385,7 +403,19 @@ def _decode_row(table: _Table, index: int, attrib: dict[str, str], minor: int, s
         try:
             value = convert(unprotect(raw))
         except (ValueError, TypeError) as e:
-            raise DatabaseError(f"table {table.name}, row {ref}: column {col} is damaged ({e}): {raw[:80]!r}") from None
+            if not (is_set or field_name in DERIVED_FIELDS or field_name in DERIVED_BY_CLASS.get(table.cls.name, ())):
+                raise DatabaseError(
+                    f"table {table.name}, row {ref}: column {col} is damaged ({e}): {raw[:80]!r}"
+                ) from None
+            log.warning(
+                "table %s, row %s: column %s is damaged (%s): %.80r; repaired, as it is worked out again",
+                table.name,
+                ref,
+                col,
+                e,
+                raw,
+            )
+            continue  # keeps the field's default; loading recomputes it
         if is_set:
             stored[field_name] = value
         rec[field_name] = value
@@ -533,7 +563,7 @@ def load(path: str | os.PathLike[str], store: Store) -> None:
 def wake_up(store: Store) -> None:
     """Make a loaded pool alive: hosts live, storage plugged, metrics present, no stale operations."""
     from xencenter_py.sim.behaviours.placement import refresh_host_memory, vm_target
-    from xencenter_py.sim.behaviours.runtime import ensure_vm_metrics
+    from xencenter_py.sim.behaviours.runtime import clear_stale_operations, ensure_vm_metrics
 
     hosts = store.all("host")
     for host, rec in list(hosts.items()):
@@ -546,10 +576,7 @@ def wake_up(store: Store) -> None:
             store.set("host_metrics", metrics, "memory_total", 64 * 1024**3)
     for pbd in store.all("PBD"):
         store.set("PBD", pbd, "currently_attached", True)
-    for cls in ("VM", "host", "SR", "VDI", "VBD", "VIF", "pool", "network", "PIF", "PBD"):
-        for ref, rec in list(store.all(cls).items()):
-            if rec.get("current_operations"):
-                store.set(cls, ref, "current_operations", {})
+    clear_stale_operations(store)
     for vm, rec in list(store.all("VM").items()):
         if rec["is_a_template"] and not rec["is_a_snapshot"]:
             continue
@@ -566,7 +593,5 @@ def wake_up(store: Store) -> None:
                     metrics,
                     {"memory_actual": vm_target(rec), "VCPUs_number": rec["VCPUs_at_startup"]},
                 )
-        if rec["scheduled_to_be_resident_on"] != NULL_REF:
-            store.set("VM", vm, "scheduled_to_be_resident_on", NULL_REF)
     for host in hosts:
         refresh_host_memory(store, host)

@@ -74,8 +74,8 @@ class Organizer(QObject):
         self.act_search = self._action("newSearch", self.new_search)
         tools = window.menus["tools"]
         first = tools.actions()[0] if tools.actions() else None
-        # Manage vApps is offered where vApps are shown (the vApps view's context menus).
-        for act in (self.act_manage_tags, self.act_search):
+        # Tools as XenCenter has them (Manage vApps is also in the vApps view's context menus).
+        for act in (self.act_manage_tags, self.act_manage_vapps, self.act_search):
             tools.insertAction(first, act)
         tools.insertSeparator(first)
         window.navigation.searches = self.searches

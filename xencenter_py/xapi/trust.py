@@ -114,7 +114,7 @@ class PinMismatch(ssl.SSLError):
 
 class _PinnedSSLObject(ssl.SSLObject):
     """Checks the peer certificate's fingerprint as soon as the handshake completes
-    (asyncio, anyio and so httpx all create their TLS objects through ``wrap_bio``)."""
+    (asyncio creates its TLS objects through ``wrap_bio``)."""
 
     def do_handshake(self) -> None:
         super().do_handshake()

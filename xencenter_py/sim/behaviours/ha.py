@@ -262,6 +262,8 @@ async def ha_compute_hypothetical(call: Call, configuration: dict[str, str]) -> 
 
 @implements("pool.ha_failover_plan_exists")
 async def ha_failover_plan_exists(call: Call, n: int) -> bool:
+    if n < 0:
+        call.fail("INVALID_VALUE", "n", str(n))
     return _Plan(call.store, None).tolerates(n)
 
 

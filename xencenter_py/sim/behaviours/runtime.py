@@ -27,6 +27,21 @@ def next_domid(store: Store, host: str) -> int:
     return domid
 
 
+def clear_stale_operations(store: Store) -> None:
+    """Forget what only a running operation could have set (after a restart, whose tasks
+    died with the process): ``current_operations`` everywhere and the VMs'
+    ``scheduled_to_be_resident_on``. ``allowed_operations`` then follow at start-up."""
+    for cls, rows in store.tables.items():
+        if "current_operations" not in store.dm.classes[cls].fields:
+            continue
+        for ref, rec in list(rows.items()):
+            if rec["current_operations"]:
+                store.set(cls, ref, "current_operations", {})
+    for vm, rec in list(store.tables["VM"].items()):
+        if rec["scheduled_to_be_resident_on"] != NULL_REF:
+            store.set("VM", vm, "scheduled_to_be_resident_on", NULL_REF)
+
+
 def ensure_vm_metrics(store: Store, vm: str) -> str:
     """The VM's metrics record, created if an old dump or a client left it out."""
     rec = store.get("VM", vm)
