@@ -86,7 +86,8 @@ def test_restart_reloads_refs_uuids_and_generation(sim_factory: Callable[..., Si
     after = _everything(rpc2)
     after["network"] = rpc2.call("network.get_all_records")
     assert after == before
-    assert rpc2.call("event.get_current_id") == generation
+    # Not reset: the loaded generation goes on (a restart may add changes, e.g. consoles on the new port).
+    assert rpc2.call("event.get_current_id") >= generation
     # Tokens from before the restart keep working.
     batch = rpc2.call("event.from", ["network"], f"{generation:020d},{0:020d}", 0.1)
     assert batch["events"] == []

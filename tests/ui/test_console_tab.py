@@ -60,7 +60,8 @@ def test_tab_order_and_a_running_vm_screen(qtbot: Any, window: Any, standalone: 
     connect_via_dialog(qtbot, window, standalone.url, standalone.password)
     tab = open_console(window, qtbot, "Lab Linux")
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert titles[titles.index("Networking") + 1] == "Console"  # XenCenter's VM tab order
+    # XenCenter's order for a VM: General, Memory, Storage, Networking, Console, Performance, ...
+    assert titles[titles.index("Networking") + 1] == "Console"
     wait_text(qtbot, tab, "lab-linux login:")
     assert tab.view.ctrl_alt_del_button.isEnabled()
     # Not running: the tab says why instead of showing a black screen.

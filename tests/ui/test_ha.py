@@ -79,7 +79,8 @@ def test_configure_fail_over_repair_and_disable(qtbot: Any, window: Any, sim_fac
     hosts = {h.name: h for h in conn.cache.all("host")}
     select(window, qtbot, lambda n: n.kind == "pool")
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert titles[titles.index("Networking") + 1] == "HA"  # XenCenter's pool tab order
+    # XenCenter's order for a pool: General, Memory, Storage, Networking, HA, Users, Search
+    assert titles[titles.index("Networking") + 1] == "HA"
     window.tabs.setCurrentWidget(window.tab_pages["ha"])
     tab = window.tab_pages["ha"]
     assert tab.state.text() == "HA is not currently configured for this pool"

@@ -11,6 +11,7 @@ from typing import Any
 import keyring
 import keyring.backends.fail
 import pytest
+import shiboken6
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -309,6 +310,8 @@ def test_everything_in_japanese(qtbot: Any, window: Any, demo_sim: SimProcess, j
     wizard = window.new_vm()  # the New VM wizard is walked in test_ja_walk_newvm.py
     if wizard is not None:
         wizard.reject()
+        wizard.deleteLater()  # not left behind for a later language switch to reach
+        qtbot.waitUntil(lambda: not shiboken6.isValid(wizard), timeout=5000)
     for box in message_boxes():
         walker.widget(box, "message")
         box.close()

@@ -301,6 +301,7 @@ async def serve(
         runner = TunnelRunner(
             make_app(sim, origins=origins, request_timeout=request_timeout),
             hub,
+            head_timeout=request_timeout,
             access_log=None,
             handle_signals=False,
             shutdown_timeout=1.0,

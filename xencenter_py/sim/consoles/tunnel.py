@@ -70,17 +70,20 @@ def http_answer(status: int, detail: str = "") -> bytes:
 class TunnelRunner(web.AppRunner):
     """An ``AppRunner`` whose sites accept console tunnels beside aiohttp's requests."""
 
-    def __init__(self, app: web.Application, hub: ConsoleHub, **kwargs: Any) -> None:
+    def __init__(
+        self, app: web.Application, hub: ConsoleHub, head_timeout: float = HEAD_TIMEOUT, **kwargs: Any
+    ) -> None:
         super().__init__(app, **kwargs)
         self.hub = hub
+        self.head_timeout = head_timeout  # the server's request timeout: a silent connection goes
 
     @property
     def server(self) -> Any:
         inner = super().server
         if inner is None:
             return None
-        hub = self.hub
-        return lambda: Sniffer(inner, hub)
+        hub, timeout = self.hub, self.head_timeout
+        return lambda: Sniffer(inner, hub, timeout)
 
     async def cleanup(self) -> None:
         self.hub.close()
@@ -90,9 +93,12 @@ class TunnelRunner(web.AppRunner):
 class Sniffer(asyncio.Protocol):
     """The first protocol of every connection: keeps ``CONNECT`` requests, passes the rest."""
 
-    def __init__(self, http_factory: Callable[[], asyncio.Protocol], hub: ConsoleHub) -> None:
+    def __init__(
+        self, http_factory: Callable[[], asyncio.Protocol], hub: ConsoleHub, head_timeout: float = HEAD_TIMEOUT
+    ) -> None:
         self.http_factory = http_factory
         self.hub = hub
+        self.head_timeout = head_timeout
         self.transport: asyncio.Transport | None = None
         self.buffer = b""
         self.tunnel = False
@@ -100,7 +106,7 @@ class Sniffer(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        self._timer = asyncio.get_running_loop().call_later(HEAD_TIMEOUT, self._give_up)
+        self._timer = asyncio.get_running_loop().call_later(self.head_timeout, self._give_up)
 
     def _give_up(self) -> None:
         if self.transport is not None:
