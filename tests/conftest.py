@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import xmlrpc.client
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +123,33 @@ def loopback_only() -> Iterator[list[str]]:
         socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
     if attempts:
         pytest.fail(f"connections outside loopback attempted: {', '.join(sorted(set(attempts)))}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def xmlrpc_proxies_closed() -> Iterator[None]:
+    """Close the keep-alive connection of every XML-RPC proxy a test made (the official
+    SDK's ``XenAPI.Session`` is one): a proxy keeps its socket open until it is closed, and
+    a test that logs out is done with the session but not with the socket. Proxies made by
+    module-scoped fixtures exist before this starts and are closed by their fixture."""
+    made: list[xmlrpc.client.ServerProxy] = []
+    original = xmlrpc.client.ServerProxy.__init__
+
+    def init(self: xmlrpc.client.ServerProxy, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        made.append(self)
+
+    xmlrpc.client.ServerProxy.__init__ = init  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        xmlrpc.client.ServerProxy.__init__ = original  # type: ignore[method-assign]
+        for proxy in made:
+            close_proxy(proxy)
+
+
+def close_proxy(proxy: xmlrpc.client.ServerProxy) -> None:
+    """Close an XML-RPC proxy's connection (``ServerProxy("close")`` is its close method)."""
+    proxy("close")()
 
 
 @pytest.fixture

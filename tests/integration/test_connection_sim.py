@@ -83,8 +83,8 @@ async def test_session_invalidated_leads_to_clean_resync(sim_factory) -> None:
     try:
         vm = next(v for v in conn.cache.all("VM") if v.is_real_vm)
         # Log our session out behind the connection's back: its event.from fails SESSION_INVALID.
-        killer = conn.session.duplicate()
-        await killer.call("session.logout")
+        async with conn.session.duplicate() as killer:  # closing a duplicate never logs out
+            await killer.call("session.logout")
         await other.call("VM.set_name_label", vm.ref, "renamed while resyncing")
         await wait_until(
             conn,

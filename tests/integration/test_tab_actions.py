@@ -118,9 +118,12 @@ async def test_vif_network_bond_vlan(conn: Connection) -> None:
 async def test_snapshots(conn: Connection) -> None:
     vm = vm_named(conn, "Windows Server 2019 Staging")
     ref = await snapshot.take(conn, vm, "before upgrade", description="kept")
-    await wait_until(conn, lambda: conn.cache.get("VM", ref) is not None)
+    # The snapshot and then its description arrive as two events.
+    await wait_until(
+        conn, lambda: conn.cache.get("VM", ref) is not None and conn.cache.get("VM", ref).description == "kept"
+    )
     snap = conn.cache.get("VM", ref)
-    assert snap.is_snapshot and snap.description == "kept"
+    assert snap.is_snapshot
     with pytest.raises(ActionError):
         await snapshot.take(conn, vm, "mem", with_memory=True)  # halted: no memory to keep
     await snapshot.revert(conn, snap, snapshot_first="safety")

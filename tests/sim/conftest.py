@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SimProcess, start_sim
+from tests.conftest import SimProcess, close_proxy, start_sim
 from tests.sim.behaviour_support import login
+from tests.sim.core_support import Rpc
 
 
 @pytest.fixture(scope="module")
@@ -25,3 +26,12 @@ def x(sim: SimProcess) -> Iterator[Any]:
     session = login(sim)
     yield session.xenapi
     session.xenapi.session.logout()
+    close_proxy(session)
+
+
+@pytest.fixture(autouse=True)
+def rpc_clients_closed() -> Iterator[None]:
+    """Close the keep-alive connection of every JSON-RPC test client the test left open."""
+    yield
+    for client in list(Rpc.unclosed):
+        client.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -19,13 +19,17 @@ USERS = ("--user", "ro:ro-pw:read-only", "--user", "op:op-pw:vm-operator")
 
 
 class Rpc:
-    """A tiny JSON-RPC client (v1 or v2) on one keep-alive connection."""
+    """A tiny JSON-RPC client (v1 or v2) on one keep-alive connection; clients a test
+    leaves open are closed after it (``rpc_clients_closed`` in ``tests/sim/conftest.py``)."""
+
+    unclosed: ClassVar[set[Rpc]] = set()
 
     def __init__(self, sim: SimProcess, v2: bool = True, timeout: float = 30.0) -> None:
         self.url = sim.jsonrpc_url
         self.v2 = v2
         self.http = httpx.Client(timeout=timeout)
         self.session = ""
+        Rpc.unclosed.add(self)
 
     def raw(self, method: str, *params: Any) -> dict[str, Any]:
         body: dict[str, Any] = {"method": method, "params": list(params), "id": 7}
@@ -54,6 +58,7 @@ class Rpc:
 
     def close(self) -> None:
         self.http.close()
+        Rpc.unclosed.discard(self)
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 15.0) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import XenAPI
 
-from tests.conftest import SimProcess, start_sim
+from tests.conftest import SimProcess, close_proxy, start_sim
 from tests.sim.behaviour_support import details, login, vm_by_name, wait_task
 
 
@@ -28,6 +28,7 @@ def y(lab: SimProcess) -> Iterator[Any]:
     session = login(lab)
     yield session.xenapi
     session.xenapi.session.logout()
+    close_proxy(session)
 
 
 def maps(x: Any, y: Any, vm: str) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import XenAPI
 
-from tests.sim.behaviour_support import details, free_memory, host_by_name, vm_by_name, wait_task
+from tests.conftest import SimProcess, close_proxy, start_sim
+from tests.sim.behaviour_support import details, free_memory, host_by_name, login, vm_by_name, wait_task
+
+
+@pytest.fixture
+def sim() -> Iterator[SimProcess]:
+    """A demo pool of each test's own: every test here moves, stops or evacuates the seed's
+    VMs that the others start from."""
+    process = start_sim("--seed", "demo", "--speed", "400")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def x(sim: SimProcess) -> Iterator[Any]:
+    session = login(sim)
+    yield session.xenapi
+    session.xenapi.session.logout()
+    close_proxy(session)
 
 
 def test_pool_migrate_moves_the_vm_and_its_memory(x: Any) -> None:

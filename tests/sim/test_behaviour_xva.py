@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import SimProcess, start_sim
+from tests.conftest import SimProcess, close_proxy, start_sim
 from tests.sim.behaviour_support import GiB, login, sr_by_name, vm_by_name, wait_task
 
 
@@ -27,9 +27,8 @@ def other() -> Iterator[SimProcess]:
 _HANDLES: dict[int, str] = {}
 
 
-def _proxy(sim: SimProcess) -> Any:
+def _proxy(session: Any) -> Any:
     """An SDK proxy whose session ref the HTTP handlers get beside it (``_session_ref``)."""
-    session = login(sim)
     proxy = session.xenapi
     _HANDLES[id(proxy)] = session.handle
     return proxy
@@ -41,16 +40,20 @@ def _session_ref(x: Any) -> str:
 
 @pytest.fixture(scope="module")
 def x(sim: SimProcess) -> Iterator[Any]:
-    proxy = _proxy(sim)
+    session = login(sim)
+    proxy = _proxy(session)
     yield proxy
     proxy.session.logout()
+    close_proxy(session)
 
 
 @pytest.fixture(scope="module")
 def y(other: SimProcess) -> Iterator[Any]:
-    proxy = _proxy(other)
+    session = login(other)
+    proxy = _proxy(session)
     yield proxy
     proxy.session.logout()
+    close_proxy(session)
 
 
 def export(sim: SimProcess, x: Any, vm: str) -> tuple[bytes, dict[str, Any]]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import XenAPI
 
-from tests.conftest import PASSWORD, SimProcess
+from tests.conftest import PASSWORD, SimProcess, close_proxy
 from tests.sim.behaviour_support import GiB, wait_task
 from tests.sim.core_support import Rpc
 
@@ -25,6 +25,7 @@ def x(sim: SimProcess) -> Iterator[Any]:
     session.xenapi.login_with_password("root", PASSWORD)
     yield session.xenapi
     session.xenapi.logout()
+    close_proxy(session)
 
 
 def _halted(x: Any, name: str) -> str:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import PASSWORD, SimProcess, start_sim
+from tests.conftest import PASSWORD, SimProcess, close_proxy, start_sim
 from tests.consoles_support import RfbProbe, http_status, tunnel
 from tests.sim.behaviour_support import login, vm_by_name
 
@@ -33,6 +33,7 @@ def x(sim: SimProcess) -> Iterator[Any]:
     session = login(sim)
     yield session.xenapi
     session.xenapi.session.logout()
+    close_proxy(session)
 
 
 @pytest.fixture

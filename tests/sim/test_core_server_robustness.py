@@ -225,6 +225,7 @@ def test_command_line_without_password_prints_one(sim_factory: Callable[..., Sim
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(20) == 0
+        proc.stdout.close()
 
 
 @pytest.mark.parametrize(

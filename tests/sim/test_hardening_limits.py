@@ -201,6 +201,5 @@ def test_sigterm_right_after_listening_still_saves_and_cleans_up(tmp_path: Path)
     dump = tmp_path / "dump.xml"
     state = tmp_path / "pool.state"
     process = start_sim("--seed", "empty", "--dump-db", str(dump), "--state", str(state), "--tls")
-    process.proc.send_signal(signal.SIGTERM)
-    assert process.proc.wait(timeout=30) == 0
+    assert process.stop(signal.SIGTERM) == 0  # (stop also closes the output pipe)
     assert dump.stat().st_size > 0

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SimProcess
+from tests.conftest import SimProcess, close_proxy
 from tests.sim.behaviour_support import NULL, GiB, login, vm_by_name
 from xencenter_py.datamodel import NULL_REF
 from xencenter_py.sim.behaviours.allowed_ops import compute
@@ -22,6 +22,7 @@ def demo(demo_sim: SimProcess) -> Iterator[Any]:
     session = login(demo_sim)
     yield session.xenapi
     session.xenapi.session.logout()
+    close_proxy(session)
 
 
 def built(name: str) -> Store:

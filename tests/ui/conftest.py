@@ -108,8 +108,12 @@ def run(qtbot: Any, aloop: asyncio.AbstractEventLoop) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def window(qtbot: Any, aloop: asyncio.AbstractEventLoop, english: None) -> Iterator[Any]:
-    """The real main window (not connected to anything yet)."""
+def window(
+    qtbot: Any, aloop: asyncio.AbstractEventLoop, english: None, sim_factory: Callable[..., Any]
+) -> Iterator[Any]:
+    """The real main window (not connected to anything yet). It disconnects before the
+    test's simulators stop (``sim_factory`` is set up first, so torn down last): a server
+    stopped under a connected window waits on the window's pending ``event.from`` calls."""
     from xencenter_py.ui.main_window import MainWindow
 
     win = MainWindow()

@@ -116,27 +116,37 @@ async def test_rfb_client_refuses_servers_wanting_a_password() -> None:
     with pytest.raises(RfbError, match="security type 2"):
         await RfbClient(reader, writer).handshake()
     writer.close()
+    await writer.wait_closed()
     srv.close()
+    await srv.wait_closed()
 
 
 BOMB = zlib.compress(bytes(10_000_000))
 
 
-async def _serve_once(payload: bytes) -> tuple[asyncio.AbstractServer, int]:
+async def _serve_once(payload: bytes) -> tuple[asyncio.AbstractServer, int, asyncio.Event]:
+    """A server that sends ``payload`` after the handshake; the event is set once it has
+    closed its side (after the client hung up)."""
+    served = asyncio.Event()
+
     async def server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"RFB 003.008\n")
-        await reader.readexactly(12)
-        writer.write(b"\x01\x01")
-        await reader.readexactly(1)
-        writer.write(struct.pack(">I", 0))
-        await reader.readexactly(1)
-        writer.write(struct.pack(">HH", 64, 64) + bytes(16) + struct.pack(">I", 4) + b"fake")
-        writer.write(payload)
-        await writer.drain()
-        await reader.read()
+        try:
+            writer.write(b"RFB 003.008\n")
+            await reader.readexactly(12)
+            writer.write(b"\x01\x01")
+            await reader.readexactly(1)
+            writer.write(struct.pack(">I", 0))
+            await reader.readexactly(1)
+            writer.write(struct.pack(">HH", 64, 64) + bytes(16) + struct.pack(">I", 4) + b"fake")
+            writer.write(payload)
+            await writer.drain()
+            await reader.read()
+        finally:
+            writer.close()
+            served.set()
 
     srv = await asyncio.start_server(server, "127.0.0.1", 0)
-    return srv, srv.sockets[0].getsockname()[1]
+    return srv, srv.sockets[0].getsockname()[1], served
 
 
 @pytest.mark.parametrize(
@@ -153,11 +163,14 @@ async def _serve_once(payload: bytes) -> tuple[asyncio.AbstractServer, int]:
     ],
 )
 async def test_rfb_client_refuses_broken_servers(payload: bytes) -> None:
-    srv, port = await _serve_once(payload)
+    srv, port, served = await _serve_once(payload)
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     client = RfbClient(reader, writer)
     await client.handshake()
     with pytest.raises(RfbError):
         await asyncio.wait_for(client.run(), 10)
     writer.close()
+    await writer.wait_closed()
+    await asyncio.wait_for(served.wait(), 10)  # both ends closed before the test's loop goes
     srv.close()
+    await srv.wait_closed()

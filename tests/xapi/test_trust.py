@@ -3,6 +3,8 @@ against a TLS server on a real socket)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import ssl
 from pathlib import Path
@@ -53,11 +55,14 @@ def tls_files(tmp_path: Path) -> tuple[ssl.SSLContext, str]:
 
 async def _tls_raw_server(ctx: ssl.SSLContext):
     """The raw test server, wrapped in TLS (asyncio server with an SSL context)."""
-    import asyncio
 
     requests: list[bytes] = []
+    handlers: set[asyncio.Task[None]] = set()  # connections being served, until their TLS close is done
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        handlers.add(task)
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             requests.append(head)
@@ -69,14 +74,17 @@ async def _tls_raw_server(ctx: ssl.SSLContext):
             pass
         finally:
             writer.close()
+            with contextlib.suppress(OSError, ssl.SSLError):
+                await writer.wait_closed()
+            handlers.discard(task)
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=ctx)
-    return server, requests
+    return server, requests, handlers
 
 
 async def test_pinned_connection_checks_every_handshake(tls_files: tuple[ssl.SSLContext, str]) -> None:
     server_ctx, fp = tls_files
-    server, requests = await _tls_raw_server(server_ctx)
+    server, requests, handlers = await _tls_raw_server(server_ctx)
     port = server.sockets[0].getsockname()[1]
     url = f"https://127.0.0.1:{port}"
     try:
@@ -99,3 +107,5 @@ async def test_pinned_connection_checks_every_handshake(tls_files: tuple[ssl.SSL
     finally:
         server.close()
         await server.wait_closed()
+        # Python 3.11's wait_closed does not wait for the connections still being served.
+        await asyncio.wait_for(asyncio.gather(*handlers, return_exceptions=True), 10)

@@ -447,6 +447,12 @@ class Connection:
         session, self.session = self.session, None
         if session is not None:
             await _quiet_logout(session)
+        # Sessions of an old coordinator still logging out in the background: stop waiting
+        # for them (their connections close), so nothing of this connection outlives it.
+        retiring = list(self._retiring)
+        for task in retiring:
+            task.cancel()
+        await asyncio.gather(*retiring, return_exceptions=True)
         released = await self.cache.clear()
         self._set_state(ConnectionState.DISCONNECTED)
         # The changes hold the last references to the old records: free them a slice at a

@@ -431,8 +431,8 @@ def _open(path: str | os.PathLike[str]) -> IO[bytes]:
     """The dump's bytes; a gzip-compressed dump (as backups often are) is read transparently."""
     raw = open(path, "rb")  # noqa: SIM115 - handed to the caller, who closes it
     if raw.read(2) == _GZIP_MAGIC:
-        raw.seek(0)
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        raw.close()  # a GzipFile never closes a file object it was given: let it open its own
+        return gzip.open(path, "rb")  # type: ignore[return-value]
     raw.seek(0)
     return raw
 

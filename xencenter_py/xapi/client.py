@@ -367,10 +367,12 @@ class XapiSession:
         """Log out (only the session that logged in does) and close the connections."""
         if self._closed:
             return
-        if self._owns_ref and self._ref:
-            with contextlib.suppress(XapiClientError):
-                await self._invoke("session.logout", [self._ref], timeout=min(self._timeout, 10.0))
-        await self._close_quietly()
+        try:
+            if self._owns_ref and self._ref:
+                with contextlib.suppress(XapiClientError):
+                    await self._invoke("session.logout", [self._ref], timeout=min(self._timeout, 10.0))
+        finally:  # a logout cut short (cancelled, timed out) still closes the connections
+            await self._close_quietly()
 
     aclose = logout
 
