@@ -21,11 +21,23 @@ Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]
 
 @contextlib.asynccontextmanager
 async def server(handle: Handler) -> AsyncIterator[str]:
-    srv = await asyncio.start_server(handle, "127.0.0.1", 0)
+    """A raw server for the test; on exit every connection it accepted is closed, however its
+    handler was left (a trickling handler is still sleeping when the client gives up)."""
+    writers: list[asyncio.StreamWriter] = []
+
+    async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        await handle(reader, writer)
+
+    srv = await asyncio.start_server(tracked, "127.0.0.1", 0)
     try:
         yield f"http://127.0.0.1:{srv.sockets[0].getsockname()[1]}"
     finally:
         srv.close()
+        for writer in writers:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 2)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(srv.wait_closed(), 2)
 
@@ -92,6 +104,7 @@ async def test_a_closed_keep_alive_connection_is_replaced() -> None:
         served += 1
         await writer.drain()
         writer.close()  # without saying so (no "Connection: close")
+        await writer.wait_closed()
 
     async with server(one_answer_per_connection) as url:
         transport = JsonRpcTransport(HttpChannel(url, ssl_context=None, timeout=5.0))
